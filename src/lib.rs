@@ -1,0 +1,21 @@
+//! Gatehouse: a Leptos app with production-grade authentication.
+//!
+//! Shared modules compile for both the server and the browser; `server` is server-only and is
+//! the one module gated here.
+#![forbid(unsafe_code)]
+
+pub mod app;
+pub mod components;
+pub mod error;
+pub mod pages;
+
+#[cfg(feature = "ssr")]
+pub mod server;
+
+/// The browser entry point: hydrates the server-rendered page.
+#[cfg(feature = "hydrate")]
+#[wasm_bindgen::prelude::wasm_bindgen]
+pub fn hydrate() {
+    console_error_panic_hook::set_once();
+    leptos::mount::hydrate_body(app::App);
+}

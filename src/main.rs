@@ -1,0 +1,46 @@
+//! The Gatehouse server binary: load settings, set up logging, serve until told to stop.
+#![forbid(unsafe_code)]
+
+use anyhow::Context;
+use gatehouse::server::{config::Settings, startup::Application, telemetry};
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let settings = Settings::load()?;
+    telemetry::init(settings.log_format);
+
+    let mut leptos_options = leptos::config::get_configuration(None)
+        .context("reading the Leptos build settings")?
+        .leptos_options;
+    leptos_options.site_addr = settings.site_addr;
+
+    let app = Application::build(settings, leptos_options).await?;
+    tracing::info!("listening on http://{}", app.local_addr());
+    app.run_until(shutdown_signal()).await
+}
+
+/// Resolves on SIGINT (Ctrl-C) or SIGTERM (orchestrators).
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        if let Err(err) = tokio::signal::ctrl_c().await {
+            tracing::error!(error = %err, "cannot listen for Ctrl-C");
+            std::future::pending::<()>().await;
+        }
+    };
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(err) => {
+                tracing::error!(error = %err, "cannot listen for SIGTERM");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutting down: finishing in-flight requests");
+}

@@ -1,0 +1,173 @@
+//! Builds the whole server — state, routes, middleware — through the one function that both
+//! `main` and the integration tests call.
+
+use std::{net::SocketAddr, sync::Arc, time::Duration};
+
+use anyhow::Context;
+use axum::{
+    Router,
+    body::Body,
+    extract::{Request, State},
+    http::{HeaderValue, StatusCode, header},
+    middleware::{self, Next},
+    response::{IntoResponse, Response},
+    routing::get,
+};
+use leptos::{config::LeptosOptions, prelude::provide_context};
+use leptos_axum::{LeptosRoutes, generate_route_list};
+use tokio::net::TcpListener;
+use tower::ServiceBuilder;
+use tower_http::{compression::CompressionLayer, services::ServeDir, timeout::TimeoutLayer};
+use tower_sessions::{SessionManagerLayer, cookie::SameSite};
+
+use super::{
+    config::Settings,
+    db::Db,
+    health,
+    sessions::{Backend, HashedStore, session_hash_key},
+    state::AppState,
+    telemetry,
+};
+use crate::app::{App, shell};
+
+/// Requests taking longer than this are answered with 408 rather than holding a connection.
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Long-lived caching for files whose names carry a content hash.
+const IMMUTABLE: HeaderValue = HeaderValue::from_static("public, max-age=31536000, immutable");
+/// Other static files may change between deploys: revalidate.
+const REVALIDATE: HeaderValue = HeaderValue::from_static("public, max-age=0, must-revalidate");
+
+/// A bound, ready-to-serve application.
+pub struct Application {
+    listener: TcpListener,
+    router: Router,
+    state: AppState,
+}
+
+impl Application {
+    /// Connects the database and session store, binds `settings.site_addr` (port 0 picks a free
+    /// port) and assembles the router.
+    pub async fn build(settings: Settings, leptos_options: LeptosOptions) -> anyhow::Result<Self> {
+        let db = Db::connect(&settings).await?;
+        let backend = Backend::from_settings(&settings, &db).await?;
+        backend.spawn_cleanup();
+        let sessions = HashedStore::new(backend, session_hash_key(&db).await?);
+        let listener = TcpListener::bind(settings.site_addr)
+            .await
+            .with_context(|| format!("binding {} (site_addr)", settings.site_addr))?;
+        let state = AppState { settings: Arc::new(settings), leptos_options, db, sessions };
+        tracing::info!(
+            database = ?state.db.kind(),
+            sessions = state.sessions.inner().name(),
+            "gatehouse configured"
+        );
+        Ok(Self { listener, router: router(state.clone()), state })
+    }
+
+    /// The address actually bound.
+    pub fn local_addr(&self) -> SocketAddr {
+        self.listener.local_addr().expect("a bound listener has an address")
+    }
+
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
+    /// Serves until `shutdown` completes, then lets in-flight requests finish.
+    pub async fn run_until(self, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
+        let service = self.router.into_make_service_with_connect_info::<SocketAddr>();
+        axum::serve(self.listener, service)
+            .with_graceful_shutdown(shutdown)
+            .await
+            .context("serving HTTP")?;
+        self.state.db.close().await;
+        Ok(())
+    }
+}
+
+/// Every route and layer of the app.
+pub fn router(state: AppState) -> Router {
+    let settings = &state.settings;
+    let session_layer = SessionManagerLayer::new(state.sessions.clone())
+        .with_name(session_cookie_name(settings.session_cookie_secure))
+        .with_secure(settings.session_cookie_secure)
+        .with_http_only(true)
+        .with_same_site(SameSite::Lax)
+        .with_path("/");
+
+    let routes = generate_route_list(App);
+    let leptos_options = state.leptos_options.clone();
+
+    let app = Router::new()
+        .route("/healthz", get(health::healthz))
+        .route("/readyz", get(health::readyz))
+        .leptos_routes_with_context(
+            &state,
+            routes,
+            {
+                let state = state.clone();
+                move || provide_context(state.clone())
+            },
+            move || shell(leptos_options.clone()),
+        )
+        .fallback_service(static_files(&state))
+        .layer(session_layer)
+        .with_state(state);
+
+    app.layer(
+        ServiceBuilder::new()
+            .layer(telemetry::set_request_id())
+            .layer(telemetry::trace())
+            .layer(telemetry::propagate_request_id())
+            .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, REQUEST_TIMEOUT))
+            .layer(CompressionLayer::new()),
+    )
+}
+
+/// The session cookie's name.
+///
+/// # Security
+/// With `Secure`, the `__Host-` prefix makes browsers refuse the cookie unless it is Secure,
+/// has `Path=/` and no `Domain`, so a sibling subdomain cannot plant or overwrite it (S2).
+pub fn session_cookie_name(secure: bool) -> &'static str {
+    if secure { "__Host-gatehouse" } else { "gatehouse" }
+}
+
+/// The site bundle (`target/site`): precompressed files when present, long-lived caching for
+/// hashed assets, and the app's own 404 page for anything else.
+fn static_files(state: &AppState) -> Router {
+    let options = &state.leptos_options;
+    let not_found = Router::new().fallback(render_not_found).with_state(state.clone());
+    let files = ServeDir::new(&*options.site_root)
+        .precompressed_br()
+        .precompressed_gzip()
+        .fallback(not_found);
+    Router::new()
+        .fallback_service(files)
+        .layer(middleware::from_fn_with_state(options.hash_files, cache_headers))
+}
+
+async fn cache_headers(State(hashed): State<bool>, request: Request, next: Next) -> Response {
+    let immutable = hashed && request.uri().path().starts_with("/pkg/");
+    let mut response = next.run(request).await;
+    if response.status().is_success() && !response.headers().contains_key(header::CACHE_CONTROL) {
+        let value = if immutable { IMMUTABLE } else { REVALIDATE };
+        response.headers_mut().insert(header::CACHE_CONTROL, value);
+    }
+    response
+}
+
+/// Renders the app for a path no route or file matched; the app's fallback page sets 404.
+async fn render_not_found(State(state): State<AppState>, request: Request<Body>) -> Response {
+    let options = state.leptos_options.clone();
+    let handler = leptos_axum::render_app_to_stream_with_context(
+        move || provide_context(state.clone()),
+        move || shell(options.clone()),
+    );
+    let mut response = handler(request).await.into_response();
+    if response.status() == StatusCode::OK {
+        *response.status_mut() = StatusCode::NOT_FOUND;
+    }
+    response
+}

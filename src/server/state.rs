@@ -1,0 +1,23 @@
+//! The state every handler can reach.
+
+use std::sync::Arc;
+
+use axum::extract::FromRef;
+use leptos::config::LeptosOptions;
+
+use super::{config::Settings, db::Db, sessions::Store};
+
+/// Cheap to clone: every field is a handle.
+#[derive(Clone, Debug)]
+pub struct AppState {
+    pub settings: Arc<Settings>,
+    pub leptos_options: LeptosOptions,
+    pub db: Db,
+    pub sessions: Store,
+}
+
+impl FromRef<AppState> for LeptosOptions {
+    fn from_ref(state: &AppState) -> Self {
+        state.leptos_options.clone()
+    }
+}
