@@ -38,6 +38,10 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
+    // Effects run only in the browser, so this flips once the WASM has hydrated the page:
+    // end-to-end tests wait on it instead of sleeping.
+    let hydrated = RwSignal::new(false);
+    Effect::new(move |_| hydrated.set(true));
 
     view! {
         <Title formatter=|title: String| {
@@ -45,7 +49,7 @@ pub fn App() -> impl IntoView {
         }/>
         <Router>
             <NavBar/>
-            <main id="main" class="page">
+            <main id="main" class="page" data-hydrated=move || hydrated.get().to_string()>
                 <Routes fallback=NotFoundPage>
                     <Route path=StaticSegment("") view=HomePage/>
                 </Routes>

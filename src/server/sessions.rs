@@ -117,7 +117,7 @@ async fn connect_redis(url: &str) -> anyhow::Result<RedisPool> {
         .build_pool(4)
         .context("configuring the Redis client")?;
     // The connection task runs (and reconnects) for the life of the process.
-    drop(pool.connect().await);
+    drop(pool.connect());
     if tokio::time::timeout(REDIS_STARTUP_WAIT, pool.wait_for_connect()).await.is_err() {
         tracing::warn!("Redis is not answering yet; starting anyway and retrying in the background");
     }

@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# Called by `cargo leptos end-to-end` right after it starts the server, which may not be
+# listening yet: wait for /healthz, then run Playwright.
+set -euo pipefail
+cd "$(dirname "$0")"
+base=${E2E_BASE_URL:-http://127.0.0.1:3000}
+for _ in $(seq 1 240); do
+    curl -fsS "$base/healthz" >/dev/null 2>&1 && break
+    sleep 0.25
+done
+curl -fsS "$base/healthz" >/dev/null || { echo "the server never answered $base/healthz" >&2; exit 1; }
+exec npx playwright test "$@"

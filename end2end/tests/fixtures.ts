@@ -1,0 +1,24 @@
+import { test as base, expect, type Page } from "@playwright/test";
+
+/** Waits until the WASM bundle has hydrated the server-rendered page. */
+export async function hydrated(page: Page): Promise<void> {
+  await expect(page.locator("main#main")).toHaveAttribute("data-hydrated", "true");
+}
+
+/** A page that fails the test on any console error or uncaught exception. */
+export const test = base.extend<{ consoleErrors: string[] }>({
+  consoleErrors: [
+    async ({ page }, use) => {
+      const errors: string[] = [];
+      page.on("console", (msg) => {
+        if (msg.type() === "error") errors.push(msg.text());
+      });
+      page.on("pageerror", (err) => errors.push(String(err)));
+      await use(errors);
+      expect(errors, "console errors").toEqual([]);
+    },
+    { auto: true },
+  ],
+});
+
+export { expect };

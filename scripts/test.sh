@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Runs every test: formatting, clippy for the server and the wasm build, the unit and
+# integration tests (SQLite and PostgreSQL, embedded store and Redis), and the Playwright
+# end-to-end suite against the release build in Chromium.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+. scripts/bootstrap.sh --test
+bash scripts/services.sh
+
+export TEST_POSTGRES_URL=${TEST_POSTGRES_URL:-postgres://postgres:postgres@127.0.0.1:5432/postgres}
+export TEST_REDIS_URL=${TEST_REDIS_URL:-redis://127.0.0.1:6379}
+
+step "cargo fmt --check"
+cargo fmt --all -- --check
+
+step "clippy (server)"
+cargo clippy --features ssr --all-targets -- -D warnings
+
+step "clippy (browser, wasm32)"
+cargo clippy --lib --no-default-features --features hydrate --target wasm32-unknown-unknown -- -D warnings
+
+step "cargo test"
+cargo test --features ssr
+
+step "end-to-end (release build, Chromium)"
+bash end2end/e2e.sh

@@ -1,0 +1,145 @@
+//! Spawns the real application for integration tests: the same `Application::build` that
+//! `main` uses, on port 0, with its own fresh database (a temporary SQLite file or a new
+//! PostgreSQL database) and, when asked, a real Redis.
+//!
+//! Environment: `TEST_POSTGRES_URL` (default `postgres://postgres:postgres@127.0.0.1:5432/postgres`)
+//! and `TEST_REDIS_URL` (default `redis://127.0.0.1:6379`). Tests never skip: a missing service
+//! fails them. `TEST_LOG=1` shows the server's logs.
+#![allow(dead_code)]
+
+use std::{net::SocketAddr, path::PathBuf, sync::Once};
+
+use gatehouse::server::{
+    config::{Settings, toml_value::Value},
+    startup::Application,
+    state::AppState,
+};
+use leptos::config::LeptosOptions;
+use sqlx::{Connection, PgConnection};
+
+/// Which SQL backend a test app uses.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Database {
+    Sqlite,
+    Postgres,
+}
+
+/// Which session store a test app uses.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Sessions {
+    Embedded,
+    Redis,
+}
+
+/// A running app and a cookie-keeping client pointed at it.
+pub struct TestApp {
+    pub addr: SocketAddr,
+    pub client: reqwest::Client,
+    pub state: AppState,
+    pub database_url: String,
+    _dir: tempfile::TempDir,
+}
+
+pub fn postgres_admin_url() -> String {
+    std::env::var("TEST_POSTGRES_URL")
+        .unwrap_or_else(|_| "postgres://postgres:postgres@127.0.0.1:5432/postgres".into())
+}
+
+pub fn redis_url() -> String {
+    std::env::var("TEST_REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".into())
+}
+
+fn init_logs() {
+    static ONCE: Once = Once::new();
+    ONCE.call_once(|| {
+        if std::env::var_os("TEST_LOG").is_some() {
+            tracing_subscriber::fmt().with_env_filter("info").with_test_writer().init();
+        }
+    });
+}
+
+/// Options for [`TestApp::spawn_with`].
+pub struct Spawn {
+    pub database: Database,
+    pub sessions: Sessions,
+    /// Extra settings, as `(key, value)` pairs of `Leptos.toml`.
+    pub settings: Vec<(&'static str, Value)>,
+    /// A prepared `site_root`; default: an empty temporary folder.
+    pub site_root: Option<PathBuf>,
+    pub hash_files: bool,
+}
+
+impl Spawn {
+    pub fn new(database: Database, sessions: Sessions) -> Self {
+        Self { database, sessions, settings: Vec::new(), site_root: None, hash_files: false }
+    }
+
+    pub fn setting(mut self, key: &'static str, value: impl Into<Value>) -> Self {
+        self.settings.push((key, value.into()));
+        self
+    }
+}
+
+impl TestApp {
+    pub async fn spawn(database: Database, sessions: Sessions) -> Self {
+        Self::spawn_with(Spawn::new(database, sessions)).await
+    }
+
+    pub async fn spawn_with(spawn: Spawn) -> Self {
+        init_logs();
+        let dir = tempfile::tempdir().expect("temporary folder");
+        let database_url = match spawn.database {
+            Database::Sqlite => format!("sqlite://{}", dir.path().join("test.db").display()),
+            Database::Postgres => fresh_postgres_database().await,
+        };
+        let mut pairs: Vec<(&str, Value)> = vec![
+            ("site_addr", "127.0.0.1:0".into()),
+            ("database_url", database_url.clone().into()),
+            ("session_cookie_secure", false.into()),
+        ];
+        if spawn.sessions == Sessions::Redis {
+            pairs.push(("redis_url", redis_url().into()));
+        }
+        pairs.extend(spawn.settings);
+        let settings = Settings::from_pairs(pairs).expect("valid test settings");
+
+        let site_root = spawn.site_root.unwrap_or_else(|| dir.path().join("site"));
+        let leptos_options = LeptosOptions::builder()
+            .output_name("gatehouse")
+            .site_root(site_root.display().to_string())
+            .hash_files(spawn.hash_files)
+            .build();
+
+        let app = Application::build(settings, leptos_options).await.expect("app starts");
+        let addr = app.local_addr();
+        let state = app.state().clone();
+        tokio::spawn(app.run_until(std::future::pending()));
+
+        let client = reqwest::Client::builder()
+            .cookie_store(true)
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .expect("http client");
+        TestApp { addr, client, state, database_url, _dir: dir }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{}", self.addr, path)
+    }
+
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.client.get(self.url(path)).send().await.expect("request sent")
+    }
+}
+
+/// Creates an empty PostgreSQL database for one test and returns its URL.
+async fn fresh_postgres_database() -> String {
+    let admin = postgres_admin_url();
+    let mut conn = PgConnection::connect(&admin)
+        .await
+        .unwrap_or_else(|err| panic!("PostgreSQL must answer at {admin} for this test: {err}"));
+    let name = format!("gatehouse_test_{}", uuid::Uuid::new_v4().simple());
+    sqlx::query(&format!("CREATE DATABASE {name}")).execute(&mut conn).await.expect("create database");
+    let base = admin.rsplit_once('/').map(|(base, _)| base).unwrap_or(&admin);
+    format!("{base}/{name}")
+}

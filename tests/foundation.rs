@@ -1,0 +1,146 @@
+//! The foundation: probes, 404s, request ids, static assets and the choice of backends.
+
+mod common;
+
+use common::{Database, Sessions, Spawn, TestApp};
+use reqwest::StatusCode;
+
+#[tokio::test]
+async fn healthz_answers_ok_while_the_process_lives() {
+    let app = TestApp::spawn(Database::Sqlite, Sessions::Embedded).await;
+
+    let response = app.get("/healthz").await;
+
+    assert_eq!(response.status(), StatusCode::OK);
+}
+
+#[tokio::test]
+async fn readyz_is_ready_on_the_embedded_defaults() {
+    let app = TestApp::spawn(Database::Sqlite, Sessions::Embedded).await;
+
+    let response = app.get("/readyz").await;
+
+    assert_eq!(response.status(), StatusCode::OK);
+    let body: serde_json::Value = response.json().await.unwrap();
+    assert_eq!(body["status"], "ready");
+}
+
+#[tokio::test]
+async fn readyz_is_ready_with_postgres_and_redis() {
+    let app = TestApp::spawn(Database::Postgres, Sessions::Redis).await;
+
+    let response = app.get("/readyz").await;
+
+    assert_eq!(response.status(), StatusCode::OK);
+    let body: serde_json::Value = response.json().await.unwrap();
+    assert_eq!(body["checks"][1]["name"], "session_store (redis)");
+}
+
+#[tokio::test]
+async fn readyz_names_a_dead_redis_with_503() {
+    // Port 1 on loopback: nothing listens there.
+    let app = TestApp::spawn_with(
+        Spawn::new(Database::Sqlite, Sessions::Embedded).setting("redis_url", "redis://127.0.0.1:1"),
+    )
+    .await;
+
+    let response = app.get("/readyz").await;
+
+    assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+    let body: serde_json::Value = response.json().await.unwrap();
+    assert_eq!(body["status"], "unavailable");
+    assert_eq!(body["checks"][0]["status"], "ok", "the database is fine: {body}");
+    assert_eq!(body["checks"][1]["status"], "down", "{body}");
+    assert!(body["checks"][1]["name"].as_str().unwrap().contains("redis"));
+    assert!(body["checks"][1]["error"].as_str().is_some_and(|e| !e.is_empty()));
+}
+
+#[tokio::test]
+async fn an_unknown_path_renders_the_404_page_with_status_404() {
+    let app = TestApp::spawn(Database::Sqlite, Sessions::Embedded).await;
+
+    let response = app.get("/no/such/page").await;
+
+    assert_eq!(response.status(), StatusCode::NOT_FOUND);
+    let html = response.text().await.unwrap();
+    assert!(html.contains("Page not found"), "{html}");
+    assert!(html.contains("<nav"), "the 404 page keeps the app's layout");
+}
+
+#[tokio::test]
+async fn the_home_page_is_server_rendered() {
+    let app = TestApp::spawn(Database::Sqlite, Sessions::Embedded).await;
+
+    let response = app.get("/").await;
+
+    assert_eq!(response.status(), StatusCode::OK);
+    let html = response.text().await.unwrap();
+    assert!(html.contains("<h1>Gatehouse</h1>"), "{html}");
+    assert!(html.contains("/pkg/gatehouse"), "hydration scripts are linked: {html}");
+}
+
+#[tokio::test]
+async fn every_response_carries_a_request_id_and_keeps_the_callers() {
+    let app = TestApp::spawn(Database::Sqlite, Sessions::Embedded).await;
+
+    let generated = app.get("/healthz").await;
+    let kept = app
+        .client
+        .get(app.url("/healthz"))
+        .header("x-request-id", "trace-me-123")
+        .send()
+        .await
+        .unwrap();
+
+    let id = generated.headers()["x-request-id"].to_str().unwrap();
+    assert_eq!(id.len(), 36, "a UUID: {id}");
+    assert_eq!(kept.headers()["x-request-id"], "trace-me-123");
+}
+
+#[tokio::test]
+async fn hashed_assets_are_cached_for_a_year_and_served_precompressed() {
+    let site = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(site.path().join("pkg")).unwrap();
+    std::fs::write(site.path().join("pkg/gatehouse.abc123.js"), "console.log(1)").unwrap();
+    std::fs::write(site.path().join("pkg/gatehouse.abc123.js.br"), b"brotli-bytes").unwrap();
+    std::fs::write(site.path().join("favicon.svg"), "<svg/>").unwrap();
+    let mut spawn = Spawn::new(Database::Sqlite, Sessions::Embedded);
+    spawn.site_root = Some(site.path().to_owned());
+    spawn.hash_files = true;
+    let app = TestApp::spawn_with(spawn).await;
+
+    let asset = app
+        .client
+        .get(app.url("/pkg/gatehouse.abc123.js"))
+        .header("accept-encoding", "br")
+        .send()
+        .await
+        .unwrap();
+    let favicon = app.get("/favicon.svg").await;
+
+    assert_eq!(asset.status(), StatusCode::OK);
+    assert_eq!(asset.headers()["cache-control"], "public, max-age=31536000, immutable");
+    assert_eq!(asset.headers()["content-encoding"], "br");
+    assert_eq!(asset.bytes().await.unwrap().as_ref(), b"brotli-bytes");
+    assert_eq!(favicon.status(), StatusCode::OK);
+    assert_eq!(favicon.headers()["cache-control"], "public, max-age=0, must-revalidate");
+}
+
+#[tokio::test]
+async fn html_is_compressed_for_clients_that_accept_it() {
+    let app = TestApp::spawn(Database::Sqlite, Sessions::Embedded).await;
+
+    let response = app.client.get(app.url("/")).header("accept-encoding", "gzip").send().await.unwrap();
+
+    assert_eq!(response.headers()["content-encoding"], "gzip");
+}
+
+#[tokio::test]
+async fn the_sqlite_file_is_created_in_wal_mode() {
+    let app = TestApp::spawn(Database::Sqlite, Sessions::Embedded).await;
+    let gatehouse::server::db::Db::Sqlite(pool) = &app.state.db else { panic!("sqlite expected") };
+
+    let mode: String = sqlx::query_scalar("PRAGMA journal_mode").fetch_one(pool).await.unwrap();
+
+    assert_eq!(mode, "wal");
+}
