@@ -33,7 +33,10 @@ pub enum AppError {
     Conflict { message: String },
     /// Too many attempts; try again after `retry_after_secs` (429).
     #[error("{message}")]
-    RateLimited { message: String, retry_after_secs: u64 },
+    RateLimited {
+        message: String,
+        retry_after_secs: u64,
+    },
     /// A dependency (database, session store, Google) is down (503).
     #[error("{message}")]
     Unavailable { message: String },
@@ -54,28 +57,41 @@ impl AppError {
         let message = message.into();
         Self::Validation {
             message: format!("{field}: {message}"),
-            fields: vec![FieldError { field: field.into(), message }],
+            fields: vec![FieldError {
+                field: field.into(),
+                message,
+            }],
         }
     }
 
     pub fn bad_request(message: impl Into<String>) -> Self {
-        Self::BadRequest { message: message.into() }
+        Self::BadRequest {
+            message: message.into(),
+        }
     }
 
     pub fn unauthenticated() -> Self {
-        Self::Unauthenticated { message: "Please sign in.".into() }
+        Self::Unauthenticated {
+            message: "Please sign in.".into(),
+        }
     }
 
     pub fn forbidden(message: impl Into<String>) -> Self {
-        Self::Forbidden { message: message.into() }
+        Self::Forbidden {
+            message: message.into(),
+        }
     }
 
     pub fn not_found(what: &str) -> Self {
-        Self::NotFound { message: format!("{what} not found.") }
+        Self::NotFound {
+            message: format!("{what} not found."),
+        }
     }
 
     pub fn conflict(message: impl Into<String>) -> Self {
-        Self::Conflict { message: message.into() }
+        Self::Conflict {
+            message: message.into(),
+        }
     }
 
     pub fn rate_limited(retry_after_secs: u64) -> Self {
@@ -92,7 +108,9 @@ impl AppError {
     }
 
     pub fn internal() -> Self {
-        Self::Internal { message: "Something went wrong on our side.".into() }
+        Self::Internal {
+            message: "Something went wrong on our side.".into(),
+        }
     }
 
     /// The HTTP status this error is sent with: the one mapping, kept exhaustive.
@@ -128,9 +146,10 @@ impl AppError {
     /// The message for one field, if the server refused it.
     pub fn field_message(&self, field: &str) -> Option<&str> {
         match self {
-            Self::Validation { fields, .. } => {
-                fields.iter().find(|f| f.field == field).map(|f| f.message.as_str())
-            }
+            Self::Validation { fields, .. } => fields
+                .iter()
+                .find(|f| f.field == field)
+                .map(|f| f.message.as_str()),
             _ => None,
         }
     }
@@ -143,7 +162,11 @@ mod tests {
     #[test]
     fn every_variant_round_trips_through_json_with_its_kind() {
         let cases = [
-            (AppError::validation("email", "is not an email address"), "validation", 422),
+            (
+                AppError::validation("email", "is not an email address"),
+                "validation",
+                422,
+            ),
             (AppError::bad_request("bad json"), "bad_request", 400),
             (AppError::unauthenticated(), "unauthenticated", 401),
             (AppError::forbidden("no"), "forbidden", 403),

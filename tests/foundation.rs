@@ -40,7 +40,8 @@ async fn readyz_is_ready_with_postgres_and_redis() {
 async fn readyz_names_a_dead_redis_with_503() {
     // Port 1 on loopback: nothing listens there.
     let app = TestApp::spawn_with(
-        Spawn::new(Database::Sqlite, Sessions::Embedded).setting("redis_url", "redis://127.0.0.1:1"),
+        Spawn::new(Database::Sqlite, Sessions::Embedded)
+            .setting("redis_url", "redis://127.0.0.1:1"),
     )
     .await;
 
@@ -49,10 +50,22 @@ async fn readyz_names_a_dead_redis_with_503() {
     assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
     let body: serde_json::Value = response.json().await.unwrap();
     assert_eq!(body["status"], "unavailable");
-    assert_eq!(body["checks"][0]["status"], "ok", "the database is fine: {body}");
+    assert_eq!(
+        body["checks"][0]["status"], "ok",
+        "the database is fine: {body}"
+    );
     assert_eq!(body["checks"][1]["status"], "down", "{body}");
-    assert!(body["checks"][1]["name"].as_str().unwrap().contains("redis"));
-    assert!(body["checks"][1]["error"].as_str().is_some_and(|e| !e.is_empty()));
+    assert!(
+        body["checks"][1]["name"]
+            .as_str()
+            .unwrap()
+            .contains("redis")
+    );
+    assert!(
+        body["checks"][1]["error"]
+            .as_str()
+            .is_some_and(|e| !e.is_empty())
+    );
 }
 
 #[tokio::test]
@@ -76,7 +89,10 @@ async fn the_home_page_is_server_rendered() {
     assert_eq!(response.status(), StatusCode::OK);
     let html = response.text().await.unwrap();
     assert!(html.contains("<h1>Gatehouse</h1>"), "{html}");
-    assert!(html.contains("/pkg/gatehouse"), "hydration scripts are linked: {html}");
+    assert!(
+        html.contains("/pkg/gatehouse"),
+        "hydration scripts are linked: {html}"
+    );
 }
 
 #[tokio::test]
@@ -101,8 +117,16 @@ async fn every_response_carries_a_request_id_and_keeps_the_callers() {
 async fn hashed_assets_are_cached_for_a_year_and_served_precompressed() {
     let site = tempfile::tempdir().unwrap();
     std::fs::create_dir_all(site.path().join("pkg")).unwrap();
-    std::fs::write(site.path().join("pkg/gatehouse.abc123.js"), "console.log(1)").unwrap();
-    std::fs::write(site.path().join("pkg/gatehouse.abc123.js.br"), b"brotli-bytes").unwrap();
+    std::fs::write(
+        site.path().join("pkg/gatehouse.abc123.js"),
+        "console.log(1)",
+    )
+    .unwrap();
+    std::fs::write(
+        site.path().join("pkg/gatehouse.abc123.js.br"),
+        b"brotli-bytes",
+    )
+    .unwrap();
     std::fs::write(site.path().join("favicon.svg"), "<svg/>").unwrap();
     let mut spawn = Spawn::new(Database::Sqlite, Sessions::Embedded);
     spawn.site_root = Some(site.path().to_owned());
@@ -119,18 +143,30 @@ async fn hashed_assets_are_cached_for_a_year_and_served_precompressed() {
     let favicon = app.get("/favicon.svg").await;
 
     assert_eq!(asset.status(), StatusCode::OK);
-    assert_eq!(asset.headers()["cache-control"], "public, max-age=31536000, immutable");
+    assert_eq!(
+        asset.headers()["cache-control"],
+        "public, max-age=31536000, immutable"
+    );
     assert_eq!(asset.headers()["content-encoding"], "br");
     assert_eq!(asset.bytes().await.unwrap().as_ref(), b"brotli-bytes");
     assert_eq!(favicon.status(), StatusCode::OK);
-    assert_eq!(favicon.headers()["cache-control"], "public, max-age=0, must-revalidate");
+    assert_eq!(
+        favicon.headers()["cache-control"],
+        "public, max-age=0, must-revalidate"
+    );
 }
 
 #[tokio::test]
 async fn html_is_compressed_for_clients_that_accept_it() {
     let app = TestApp::spawn(Database::Sqlite, Sessions::Embedded).await;
 
-    let response = app.client.get(app.url("/")).header("accept-encoding", "gzip").send().await.unwrap();
+    let response = app
+        .client
+        .get(app.url("/"))
+        .header("accept-encoding", "gzip")
+        .send()
+        .await
+        .unwrap();
 
     assert_eq!(response.headers()["content-encoding"], "gzip");
 }
@@ -138,9 +174,14 @@ async fn html_is_compressed_for_clients_that_accept_it() {
 #[tokio::test]
 async fn the_sqlite_file_is_created_in_wal_mode() {
     let app = TestApp::spawn(Database::Sqlite, Sessions::Embedded).await;
-    let gatehouse::server::db::Db::Sqlite(pool) = &app.state.db else { panic!("sqlite expected") };
+    let gatehouse::server::db::Db::Sqlite(pool) = &app.state.db else {
+        panic!("sqlite expected")
+    };
 
-    let mode: String = sqlx::query_scalar("PRAGMA journal_mode").fetch_one(pool).await.unwrap();
+    let mode: String = sqlx::query_scalar("PRAGMA journal_mode")
+        .fetch_one(pool)
+        .await
+        .unwrap();
 
     assert_eq!(mode, "wal");
 }

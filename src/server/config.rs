@@ -25,7 +25,10 @@ const KEYS: &[(&str, &str)] = &[
     ("google_jwks_url", "GOOGLE_JWKS_URL"),
     ("admin_emails", "ADMIN_EMAILS"),
     ("session_idle_timeout_secs", "SESSION_IDLE_TIMEOUT_SECS"),
-    ("session_absolute_lifetime_secs", "SESSION_ABSOLUTE_LIFETIME_SECS"),
+    (
+        "session_absolute_lifetime_secs",
+        "SESSION_ABSOLUTE_LIFETIME_SECS",
+    ),
     ("session_cookie_secure", "SESSION_COOKIE_SECURE"),
     ("log_format", "LOG_FORMAT"),
 ];
@@ -108,13 +111,15 @@ impl Settings {
     /// environment, and validates the result.
     pub fn load() -> Result<Self, SettingsError> {
         let path = std::env::var("GATEHOUSE_CONFIG").unwrap_or_else(|_| DEFAULT_CONFIG_FILE.into());
-        Self::from_figment(Figment::from(Serialized::defaults(Settings::default()))
-            .merge(Toml::file(Path::new(&path)))
-            .merge(Env::raw().filter_map(|env| {
-                KEYS.iter()
-                    .find(|(_, name)| env.as_str().eq_ignore_ascii_case(name))
-                    .map(|(key, _)| (*key).into())
-            })))
+        Self::from_figment(
+            Figment::from(Serialized::defaults(Settings::default()))
+                .merge(Toml::file(Path::new(&path)))
+                .merge(Env::raw().filter_map(|env| {
+                    KEYS.iter()
+                        .find(|(_, name)| env.as_str().eq_ignore_ascii_case(name))
+                        .map(|(key, _)| (*key).into())
+                })),
+        )
     }
 
     /// Settings from defaults and `overrides` only: no file, no environment. For tests and tools
@@ -154,7 +159,10 @@ impl Settings {
 
     fn validate(&self) -> Result<(), SettingsError> {
         let bad = |key: &str, why: &str| {
-            Err(SettingsError(format!("`{key}` (env {}): {why}", env_name(key))))
+            Err(SettingsError(format!(
+                "`{key}` (env {}): {why}",
+                env_name(key)
+            )))
         };
         if self.database_kind().is_none() {
             return bad("database_url", "must start with sqlite:// or postgres://");
@@ -173,7 +181,9 @@ impl Settings {
                 "must be at least session_idle_timeout_secs",
             );
         }
-        if !(self.google_jwks_url.starts_with("https://") || self.google_jwks_url.starts_with("http://")) {
+        if !(self.google_jwks_url.starts_with("https://")
+            || self.google_jwks_url.starts_with("http://"))
+        {
             return bad("google_jwks_url", "must be an http(s) URL");
         }
         if let Some(id) = &self.google_client_id
@@ -182,7 +192,10 @@ impl Settings {
             return bad("google_client_id", "must not be empty when set");
         }
         if let Some(email) = self.admin_emails.iter().find(|e| !e.contains('@')) {
-            return bad("admin_emails", &format!("{email:?} is not an email address"));
+            return bad(
+                "admin_emails",
+                &format!("{email:?} is not an email address"),
+            );
         }
         Ok(())
     }
@@ -209,7 +222,9 @@ impl Settings {
 
     /// Whether `email` (any case) is listed in `admin_emails`.
     pub fn is_admin_email(&self, email: &str) -> bool {
-        self.admin_emails.iter().any(|admin| admin.eq_ignore_ascii_case(email))
+        self.admin_emails
+            .iter()
+            .any(|admin| admin.eq_ignore_ascii_case(email))
     }
 }
 
@@ -266,6 +281,8 @@ mod tests {
     use super::*;
     use figment::Jail;
 
+    // figment's Jail fixes the closure's error type; its size is not ours to choose.
+    #[allow(clippy::result_large_err)]
     fn load_in_jail(toml: &str, env: &[(&str, &str)]) -> Result<Settings, String> {
         let mut outcome = Err(String::new());
         Jail::expect_with(|jail| {
@@ -285,7 +302,10 @@ mod tests {
         assert_eq!(settings.site_addr.to_string(), "127.0.0.1:3000");
         assert_eq!(settings.database_kind(), Some(DatabaseKind::Sqlite));
         assert!(settings.redis_url.is_none());
-        assert!(settings.session_cookie_secure, "cookies are Secure unless turned off");
+        assert!(
+            settings.session_cookie_secure,
+            "cookies are Secure unless turned off"
+        );
     }
 
     #[test]
@@ -303,7 +323,10 @@ mod tests {
         assert_eq!(settings.site_addr.to_string(), "0.0.0.0:8080");
         assert_eq!(settings.database_kind(), Some(DatabaseKind::Postgres));
         assert_eq!(settings.session_idle_timeout_secs, 600);
-        assert_eq!(settings.admin_emails, ["boss@example.com", "ops@example.com"]);
+        assert_eq!(
+            settings.admin_emails,
+            ["boss@example.com", "ops@example.com"]
+        );
         assert!(settings.is_admin_email("BOSS@example.com"));
     }
 

@@ -34,7 +34,11 @@ pub async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
             report(&format!("session_store ({})", state.sessions.inner().name()), &sessions),
         ],
     });
-    let status = if ready { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE };
+    let status = if ready {
+        StatusCode::OK
+    } else {
+        StatusCode::SERVICE_UNAVAILABLE
+    };
     (status, [("cache-control", "no-store")], Json(body))
 }
 

@@ -66,10 +66,15 @@ impl Backend {
     /// Whether the store answers, for `/readyz`.
     pub async fn ping(&self) -> anyhow::Result<()> {
         match self {
-            Backend::Redis(_, pool) => {
-                pool.ping::<()>(None).await.context("Redis did not answer PING")
-            }
-            Backend::Sql(store) => store.db.ping().await.context("the session table did not answer"),
+            Backend::Redis(_, pool) => pool
+                .ping::<()>(None)
+                .await
+                .context("Redis did not answer PING"),
+            Backend::Sql(store) => store
+                .db
+                .ping()
+                .await
+                .context("the session table did not answer"),
         }
     }
 
@@ -118,8 +123,13 @@ async fn connect_redis(url: &str) -> anyhow::Result<RedisPool> {
         .context("configuring the Redis client")?;
     // The connection task runs (and reconnects) for the life of the process.
     drop(pool.connect());
-    if tokio::time::timeout(REDIS_STARTUP_WAIT, pool.wait_for_connect()).await.is_err() {
-        tracing::warn!("Redis is not answering yet; starting anyway and retrying in the background");
+    if tokio::time::timeout(REDIS_STARTUP_WAIT, pool.wait_for_connect())
+        .await
+        .is_err()
+    {
+        tracing::warn!(
+            "Redis is not answering yet; starting anyway and retrying in the background"
+        );
     }
     Ok(pool)
 }
@@ -177,7 +187,10 @@ impl<S> fmt::Debug for HashedStore<S> {
 
 impl<S: SessionStore> HashedStore<S> {
     pub fn new(inner: S, key: impl Into<Arc<[u8]>>) -> Self {
-        Self { inner, key: key.into() }
+        Self {
+            inner,
+            key: key.into(),
+        }
     }
 
     pub fn inner(&self) -> &S {
@@ -186,7 +199,8 @@ impl<S: SessionStore> HashedStore<S> {
 
     /// The id under which the store keeps the session whose cookie holds `id`.
     pub fn storage_id(&self, id: &Id) -> Id {
-        let mut mac = Hmac::<Sha256>::new_from_slice(&self.key).expect("HMAC accepts any key length");
+        let mut mac =
+            Hmac::<Sha256>::new_from_slice(&self.key).expect("HMAC accepts any key length");
         mac.update(&id.0.to_le_bytes());
         let digest = mac.finalize().into_bytes();
         let mut first = [0u8; 16];
@@ -230,10 +244,14 @@ impl<S: SessionStore + Clone> SessionStore for HashedStore<S> {
     }
 
     async fn load(&self, id: &Id) -> StoreResult<Option<Record>> {
-        Ok(self.inner.load(&self.storage_id(id)).await?.map(|mut record| {
-            record.id = *id;
-            record
-        }))
+        Ok(self
+            .inner
+            .load(&self.storage_id(id))
+            .await?
+            .map(|mut record| {
+                record.id = *id;
+                record
+            }))
     }
 
     async fn delete(&self, id: &Id) -> StoreResult<()> {
@@ -309,8 +327,10 @@ impl SessionStore for SqlStore {
         .fetch_optional(pool)
         .await)
         .map_err(backend_error)?;
-        data.map(|bytes| serde_json::from_slice(&bytes).map_err(|err| StoreError::Decode(err.to_string())))
-            .transpose()
+        data.map(|bytes| {
+            serde_json::from_slice(&bytes).map_err(|err| StoreError::Decode(err.to_string()))
+        })
+        .transpose()
     }
 
     async fn delete(&self, id: &Id) -> StoreResult<()> {
@@ -381,8 +401,15 @@ mod tests {
         let mut rec = record(42);
         store.create(&mut rec).await.unwrap();
 
-        assert!(inner.load(&Id(42)).await.unwrap().is_none(), "raw id must not be a key");
-        let stored = inner.load(&store.storage_id(&Id(42))).await.unwrap().unwrap();
+        assert!(
+            inner.load(&Id(42)).await.unwrap().is_none(),
+            "raw id must not be a key"
+        );
+        let stored = inner
+            .load(&store.storage_id(&Id(42)))
+            .await
+            .unwrap()
+            .unwrap();
         assert_ne!(stored.id, Id(42));
 
         let loaded = store.load(&Id(42)).await.unwrap().unwrap();

@@ -56,18 +56,29 @@ impl Application {
         let listener = TcpListener::bind(settings.site_addr)
             .await
             .with_context(|| format!("binding {} (site_addr)", settings.site_addr))?;
-        let state = AppState { settings: Arc::new(settings), leptos_options, db, sessions };
+        let state = AppState {
+            settings: Arc::new(settings),
+            leptos_options,
+            db,
+            sessions,
+        };
         tracing::info!(
             database = ?state.db.kind(),
             sessions = state.sessions.inner().name(),
             "gatehouse configured"
         );
-        Ok(Self { listener, router: router(state.clone()), state })
+        Ok(Self {
+            listener,
+            router: router(state.clone()),
+            state,
+        })
     }
 
     /// The address actually bound.
     pub fn local_addr(&self) -> SocketAddr {
-        self.listener.local_addr().expect("a bound listener has an address")
+        self.listener
+            .local_addr()
+            .expect("a bound listener has an address")
     }
 
     pub fn state(&self) -> &AppState {
@@ -75,8 +86,13 @@ impl Application {
     }
 
     /// Serves until `shutdown` completes, then lets in-flight requests finish.
-    pub async fn run_until(self, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
-        let service = self.router.into_make_service_with_connect_info::<SocketAddr>();
+    pub async fn run_until(
+        self,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> anyhow::Result<()> {
+        let service = self
+            .router
+            .into_make_service_with_connect_info::<SocketAddr>();
         axum::serve(self.listener, service)
             .with_graceful_shutdown(shutdown)
             .await
@@ -120,7 +136,10 @@ pub fn router(state: AppState) -> Router {
             .layer(telemetry::set_request_id())
             .layer(telemetry::trace())
             .layer(telemetry::propagate_request_id())
-            .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, REQUEST_TIMEOUT))
+            .layer(TimeoutLayer::with_status_code(
+                StatusCode::REQUEST_TIMEOUT,
+                REQUEST_TIMEOUT,
+            ))
             .layer(CompressionLayer::new()),
     )
 }
@@ -131,21 +150,30 @@ pub fn router(state: AppState) -> Router {
 /// With `Secure`, the `__Host-` prefix makes browsers refuse the cookie unless it is Secure,
 /// has `Path=/` and no `Domain`, so a sibling subdomain cannot plant or overwrite it (S2).
 pub fn session_cookie_name(secure: bool) -> &'static str {
-    if secure { "__Host-gatehouse" } else { "gatehouse" }
+    if secure {
+        "__Host-gatehouse"
+    } else {
+        "gatehouse"
+    }
 }
 
 /// The site bundle (`target/site`): precompressed files when present, long-lived caching for
 /// hashed assets, and the app's own 404 page for anything else.
 fn static_files(state: &AppState) -> Router {
     let options = &state.leptos_options;
-    let not_found = Router::new().fallback(render_not_found).with_state(state.clone());
+    let not_found = Router::new()
+        .fallback(render_not_found)
+        .with_state(state.clone());
     let files = ServeDir::new(&*options.site_root)
         .precompressed_br()
         .precompressed_gzip()
         .fallback(not_found);
     Router::new()
         .fallback_service(files)
-        .layer(middleware::from_fn_with_state(options.hash_files, cache_headers))
+        .layer(middleware::from_fn_with_state(
+            options.hash_files,
+            cache_headers,
+        ))
 }
 
 async fn cache_headers(State(hashed): State<bool>, request: Request, next: Next) -> Response {

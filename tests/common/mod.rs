@@ -53,7 +53,10 @@ fn init_logs() {
     static ONCE: Once = Once::new();
     ONCE.call_once(|| {
         if std::env::var_os("TEST_LOG").is_some() {
-            tracing_subscriber::fmt().with_env_filter("info").with_test_writer().init();
+            tracing_subscriber::fmt()
+                .with_env_filter("info")
+                .with_test_writer()
+                .init();
         }
     });
 }
@@ -71,7 +74,13 @@ pub struct Spawn {
 
 impl Spawn {
     pub fn new(database: Database, sessions: Sessions) -> Self {
-        Self { database, sessions, settings: Vec::new(), site_root: None, hash_files: false }
+        Self {
+            database,
+            sessions,
+            settings: Vec::new(),
+            site_root: None,
+            hash_files: false,
+        }
     }
 
     pub fn setting(mut self, key: &'static str, value: impl Into<Value>) -> Self {
@@ -110,7 +119,9 @@ impl TestApp {
             .hash_files(spawn.hash_files)
             .build();
 
-        let app = Application::build(settings, leptos_options).await.expect("app starts");
+        let app = Application::build(settings, leptos_options)
+            .await
+            .expect("app starts");
         let addr = app.local_addr();
         let state = app.state().clone();
         tokio::spawn(app.run_until(std::future::pending()));
@@ -120,7 +131,13 @@ impl TestApp {
             .redirect(reqwest::redirect::Policy::none())
             .build()
             .expect("http client");
-        TestApp { addr, client, state, database_url, _dir: dir }
+        TestApp {
+            addr,
+            client,
+            state,
+            database_url,
+            _dir: dir,
+        }
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -128,7 +145,11 @@ impl TestApp {
     }
 
     pub async fn get(&self, path: &str) -> reqwest::Response {
-        self.client.get(self.url(path)).send().await.expect("request sent")
+        self.client
+            .get(self.url(path))
+            .send()
+            .await
+            .expect("request sent")
     }
 }
 
@@ -139,7 +160,13 @@ async fn fresh_postgres_database() -> String {
         .await
         .unwrap_or_else(|err| panic!("PostgreSQL must answer at {admin} for this test: {err}"));
     let name = format!("gatehouse_test_{}", uuid::Uuid::new_v4().simple());
-    sqlx::query(&format!("CREATE DATABASE {name}")).execute(&mut conn).await.expect("create database");
-    let base = admin.rsplit_once('/').map(|(base, _)| base).unwrap_or(&admin);
+    sqlx::query(&format!("CREATE DATABASE {name}"))
+        .execute(&mut conn)
+        .await
+        .expect("create database");
+    let base = admin
+        .rsplit_once('/')
+        .map(|(base, _)| base)
+        .unwrap_or(&admin);
     format!("{base}/{name}")
 }

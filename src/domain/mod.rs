@@ -1,0 +1,12 @@
+//! Types shared by the server and the browser: validated newtypes ("parse, don't validate") and
+//! the JSON shapes of the API.
+
+pub mod dto;
+pub mod email;
+pub mod password;
+pub mod text;
+
+pub use dto::*;
+pub use email::Email;
+pub use password::Password;
+pub use text::{DisplayName, TodoTitle};
