@@ -14,6 +14,7 @@ use crate::{
 
 /// The document around the app, rendered on the server only.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
+    set_content_security_policy(&options);
     view! {
         <!DOCTYPE html>
         <html lang="en">
@@ -57,3 +58,27 @@ pub fn App() -> impl IntoView {
         </Router>
     }
 }
+
+/// Sends the page's Content-Security-Policy, built around this response's nonce.
+#[cfg(feature = "ssr")]
+fn set_content_security_policy(options: &LeptosOptions) {
+    use crate::server::{security::page_csp, state::AppState};
+    let (Some(nonce), Some(response), Some(state)) = (
+        leptos::nonce::use_nonce(),
+        use_context::<leptos_axum::ResponseOptions>(),
+        use_context::<AppState>(),
+    ) else {
+        return;
+    };
+    let dev_reload = (options.env == leptos::config::Env::DEV).then_some(options.reload_port);
+    let google = state.settings.google_client_id.is_some();
+    if let Ok(value) =
+        http::HeaderValue::from_str(&page_csp(&nonce.to_string(), google, dev_reload))
+    {
+        response.insert_header(http::header::CONTENT_SECURITY_POLICY, value);
+    }
+}
+
+/// The browser never renders the shell.
+#[cfg(not(feature = "ssr"))]
+fn set_content_security_policy(_: &LeptosOptions) {}

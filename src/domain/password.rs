@@ -23,7 +23,9 @@ impl Password {
     pub fn parse(raw: &str) -> Result<Self, String> {
         let length = raw.chars().count();
         if length < MIN_LEN {
-            return Err(format!("must be at least {MIN_LEN} characters ({SUGGESTED_LEN} or more is better)"));
+            return Err(format!(
+                "must be at least {MIN_LEN} characters ({SUGGESTED_LEN} or more is better)"
+            ));
         }
         if length > MAX_LEN {
             return Err(format!("must be at most {MAX_LEN} characters"));
@@ -70,8 +72,14 @@ mod tests {
     fn length_is_the_rule() {
         assert!(Password::parse("seven77").is_err());
         assert!(Password::parse("correct horse").is_ok(), "spaces allowed");
-        assert!(Password::parse("ünïcødé✓").is_ok(), "8 characters, more bytes");
-        assert!(Password::parse(&"x".repeat(64)).is_ok(), "64 must be accepted");
+        assert!(
+            Password::parse("ünïcødé✓").is_ok(),
+            "8 characters, more bytes"
+        );
+        assert!(
+            Password::parse(&"x".repeat(64)).is_ok(),
+            "64 must be accepted"
+        );
         assert!(Password::parse(&"y".repeat(1025)).is_err());
     }
 

@@ -74,10 +74,16 @@ mod tests {
 
     #[test]
     fn trims_and_bounds() {
-        assert_eq!(TodoTitle::parse("  buy milk ").unwrap().as_str(), "buy milk");
+        assert_eq!(
+            TodoTitle::parse("  buy milk ").unwrap().as_str(),
+            "buy milk"
+        );
         assert!(TodoTitle::parse("   ").is_err());
         assert!(TodoTitle::parse(&"x".repeat(201)).is_err());
-        assert!(TodoTitle::parse(&"é".repeat(200)).is_ok(), "limits count characters, not bytes");
+        assert!(
+            TodoTitle::parse(&"é".repeat(200)).is_ok(),
+            "limits count characters, not bytes"
+        );
         assert!(DisplayName::parse("Ada\u{0}").is_err());
         assert!(DisplayName::parse(&"n".repeat(101)).is_err());
     }

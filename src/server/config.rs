@@ -31,6 +31,7 @@ const KEYS: &[(&str, &str)] = &[
     ),
     ("session_cookie_secure", "SESSION_COOKIE_SECURE"),
     ("log_format", "LOG_FORMAT"),
+    ("redis_key_prefix", "REDIS_KEY_PREFIX"),
 ];
 
 /// The environment variable that overrides `key`.
@@ -66,6 +67,9 @@ pub struct Settings {
     pub session_cookie_secure: bool,
     /// `text` or `json`.
     pub log_format: LogFormat,
+    /// Prefix of the Redis keys Gatehouse writes besides sessions (throttling counters), so
+    /// that several apps can share one Redis.
+    pub redis_key_prefix: String,
 }
 
 impl Default for Settings {
@@ -82,6 +86,7 @@ impl Default for Settings {
             // Secure unless the settings file says this is plain-http development.
             session_cookie_secure: true,
             log_format: LogFormat::Text,
+            redis_key_prefix: "gatehouse:".into(),
         }
     }
 }

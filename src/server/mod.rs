@@ -1,9 +1,18 @@
 //! Everything that only runs on the server: settings, start-up, state, storage and sessions.
 
+pub mod api;
+pub mod audit;
+pub mod auth;
 pub mod config;
 pub mod db;
 pub mod health;
+pub mod http_error;
+pub mod passwords;
+pub mod security;
 pub mod sessions;
 pub mod startup;
 pub mod state;
 pub mod telemetry;
+pub mod throttle;
+pub mod todos;
+pub mod users;

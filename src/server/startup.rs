@@ -21,12 +21,15 @@ use tower_http::{compression::CompressionLayer, services::ServeDir, timeout::Tim
 use tower_sessions::{SessionManagerLayer, cookie::SameSite};
 
 use super::{
+    api,
     config::Settings,
     db::Db,
-    health,
+    health, passwords,
+    security::{self, CookiePolicy},
     sessions::{Backend, HashedStore, session_hash_key},
     state::AppState,
     telemetry,
+    throttle::Throttle,
 };
 use crate::app::{App, shell};
 
@@ -52,7 +55,12 @@ impl Application {
         let db = Db::connect(&settings).await?;
         let backend = Backend::from_settings(&settings, &db).await?;
         backend.spawn_cleanup();
+        let throttle = match backend.redis() {
+            Some(pool) => Throttle::redis(pool.clone(), &settings.redis_key_prefix),
+            None => Throttle::memory(),
+        };
         let sessions = HashedStore::new(backend, session_hash_key(&db).await?);
+        passwords::warm_up();
         let listener = TcpListener::bind(settings.site_addr)
             .await
             .with_context(|| format!("binding {} (site_addr)", settings.site_addr))?;
@@ -61,6 +69,7 @@ impl Application {
             leptos_options,
             db,
             sessions,
+            throttle,
         };
         tracing::info!(
             database = ?state.db.kind(),
@@ -105,8 +114,12 @@ impl Application {
 /// Every route and layer of the app.
 pub fn router(state: AppState) -> Router {
     let settings = &state.settings;
+    let cookie = CookiePolicy {
+        name: session_cookie_name(settings.session_cookie_secure),
+        secure: settings.session_cookie_secure,
+    };
     let session_layer = SessionManagerLayer::new(state.sessions.clone())
-        .with_name(session_cookie_name(settings.session_cookie_secure))
+        .with_name(cookie.name)
         .with_secure(settings.session_cookie_secure)
         .with_http_only(true)
         .with_same_site(SameSite::Lax)
@@ -118,17 +131,26 @@ pub fn router(state: AppState) -> Router {
     let app = Router::new()
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
+        .nest("/api", api::router())
         .leptos_routes_with_context(
             &state,
             routes,
             {
                 let state = state.clone();
-                move || provide_context(state.clone())
+                move || {
+                    provide_context(state.clone());
+                    leptos::nonce::provide_nonce();
+                }
             },
             move || shell(leptos_options.clone()),
         )
         .fallback_service(static_files(&state))
         .layer(session_layer)
+        .layer(middleware::from_fn_with_state(
+            cookie.clone(),
+            security::complete_cookie_removals,
+        ))
+        .layer(middleware::from_fn(security::refuse_cross_site))
         .with_state(state);
 
     app.layer(
@@ -139,6 +161,10 @@ pub fn router(state: AppState) -> Router {
             .layer(TimeoutLayer::with_status_code(
                 StatusCode::REQUEST_TIMEOUT,
                 REQUEST_TIMEOUT,
+            ))
+            .layer(middleware::from_fn_with_state(
+                cookie.secure,
+                security::security_headers,
             ))
             .layer(CompressionLayer::new()),
     )
@@ -190,7 +216,10 @@ async fn cache_headers(State(hashed): State<bool>, request: Request, next: Next)
 async fn render_not_found(State(state): State<AppState>, request: Request<Body>) -> Response {
     let options = state.leptos_options.clone();
     let handler = leptos_axum::render_app_to_stream_with_context(
-        move || provide_context(state.clone()),
+        move || {
+            provide_context(state.clone());
+            leptos::nonce::provide_nonce();
+        },
         move || shell(options.clone()),
     );
     let mut response = handler(request).await.into_response();

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use axum::extract::FromRef;
 use leptos::config::LeptosOptions;
 
-use super::{config::Settings, db::Db, sessions::Store};
+use super::{config::Settings, db::Db, sessions::Store, throttle::Throttle};
 
 /// Cheap to clone: every field is a handle.
 #[derive(Clone, Debug)]
@@ -14,6 +14,7 @@ pub struct AppState {
     pub leptos_options: LeptosOptions,
     pub db: Db,
     pub sessions: Store,
+    pub throttle: Throttle,
 }
 
 impl FromRef<AppState> for LeptosOptions {

@@ -170,3 +170,119 @@ async fn fresh_postgres_database() -> String {
         .unwrap_or(&admin);
     format!("{base}/{name}")
 }
+
+/// Runs each named scenario `async fn name(Database, Sessions)` as two tests: SQLite with the
+/// embedded session store, and PostgreSQL with Redis.
+#[macro_export]
+macro_rules! on_both_backends {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite_embedded {
+            $(
+                #[tokio::test]
+                async fn $name() {
+                    super::$name(super::common::Database::Sqlite, super::common::Sessions::Embedded).await
+                }
+            )*
+        }
+        mod postgres_redis {
+            $(
+                #[tokio::test]
+                async fn $name() {
+                    super::$name(super::common::Database::Postgres, super::common::Sessions::Redis).await
+                }
+            )*
+        }
+    };
+}
+
+/// A unique email for one test.
+pub fn unique_email() -> String {
+    format!("user-{}@example.com", uuid::Uuid::new_v4().simple())
+}
+
+pub const PASSWORD: &str = "correct horse battery";
+
+impl TestApp {
+    /// A second client with its own cookie jar: another browser.
+    pub fn new_client(&self) -> reqwest::Client {
+        reqwest::Client::builder()
+            .cookie_store(true)
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .expect("http client")
+    }
+
+    pub async fn post_json(
+        &self,
+        client: &reqwest::Client,
+        path: &str,
+        body: serde_json::Value,
+    ) -> reqwest::Response {
+        client
+            .post(self.url(path))
+            .json(&body)
+            .send()
+            .await
+            .expect("request sent")
+    }
+
+    /// Signs up a fresh account on `client` and returns its email.
+    pub async fn sign_up(&self, client: &reqwest::Client) -> String {
+        let email = unique_email();
+        let response = self
+            .post_json(
+                client,
+                "/api/auth/signup",
+                serde_json::json!({"email": email, "password": PASSWORD, "name": "Test User"}),
+            )
+            .await;
+        assert_eq!(
+            response.status(),
+            reqwest::StatusCode::CREATED,
+            "{}",
+            response.text().await.unwrap()
+        );
+        email
+    }
+
+    pub async fn log_in(
+        &self,
+        client: &reqwest::Client,
+        email: &str,
+        password: &str,
+    ) -> reqwest::Response {
+        self.post_json(
+            client,
+            "/api/auth/login",
+            serde_json::json!({"email": email, "password": password}),
+        )
+        .await
+    }
+
+    /// A `GET` with exactly this `Cookie` header and no cookie jar.
+    pub async fn get_with_cookie(&self, path: &str, cookie: &str) -> reqwest::Response {
+        reqwest::Client::new()
+            .get(self.url(path))
+            .header("cookie", cookie)
+            .send()
+            .await
+            .expect("request sent")
+    }
+}
+
+/// `name=value` of the session cookie a response set.
+pub fn session_cookie(response: &reqwest::Response) -> Option<String> {
+    set_cookie_header(response)
+        .map(|header| header.split(';').next().unwrap_or_default().to_owned())
+}
+
+/// The whole `Set-Cookie` header for the session cookie.
+pub fn set_cookie_header(response: &reqwest::Response) -> Option<String> {
+    response
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .find(|value| value.starts_with("gatehouse=") || value.starts_with("__Host-gatehouse="))
+        .map(str::to_owned)
+}

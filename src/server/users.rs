@@ -1,0 +1,154 @@
+//! The `users` table.
+
+use sqlx::FromRow;
+use time::{OffsetDateTime, format_description::well_known::Rfc3339};
+
+use super::{db::Db, passwords::PasswordHash};
+use crate::{
+    domain::{CurrentUser, DisplayName, Email},
+    on_db,
+};
+
+/// A stored account.
+#[derive(Clone, Debug, FromRow)]
+pub struct User {
+    pub id: i64,
+    pub email: String,
+    pub name: String,
+    password_hash: Option<String>,
+    pub google_sub: Option<String>,
+    pub is_admin: bool,
+    pub disabled: bool,
+    pub created_at: i64,
+}
+
+const COLUMNS: &str = "id, email, name, password_hash, google_sub, is_admin, disabled, created_at";
+
+impl User {
+    pub fn password_hash(&self) -> Option<PasswordHash> {
+        self.password_hash.clone().map(PasswordHash::from_stored)
+    }
+
+    /// The JSON the API returns for this user.
+    pub fn to_current(&self) -> CurrentUser {
+        CurrentUser {
+            id: self.id,
+            email: self.email.clone(),
+            name: self.name.clone(),
+            is_admin: self.is_admin,
+            has_password: self.password_hash.is_some(),
+            has_google: self.google_sub.is_some(),
+            created_at: rfc3339(self.created_at),
+        }
+    }
+}
+
+/// Formats unix seconds as RFC 3339 (UTC).
+pub fn rfc3339(unix: i64) -> String {
+    OffsetDateTime::from_unix_timestamp(unix)
+        .ok()
+        .and_then(|at| at.format(&Rfc3339).ok())
+        .unwrap_or_default()
+}
+
+/// Now, in unix seconds.
+pub fn now() -> i64 {
+    OffsetDateTime::now_utc().unix_timestamp()
+}
+
+/// Why an account could not be created.
+#[derive(Debug, thiserror::Error)]
+pub enum CreateError {
+    #[error("an account with this email already exists")]
+    EmailTaken,
+    #[error(transparent)]
+    Db(#[from] sqlx::Error),
+}
+
+/// A new account.
+pub struct NewUser<'a> {
+    pub email: &'a Email,
+    pub name: &'a DisplayName,
+    pub password_hash: Option<&'a PasswordHash>,
+    pub google_sub: Option<&'a str>,
+    pub is_admin: bool,
+}
+
+pub async fn create(db: &Db, new: NewUser<'_>) -> Result<User, CreateError> {
+    let now = now();
+    let sql = format!(
+        "INSERT INTO users (email, name, password_hash, google_sub, is_admin, disabled, created_at, updated_at)
+         VALUES ($1, $2, $3, $4, $5, FALSE, $6, $6) RETURNING {COLUMNS}"
+    );
+    let hash = new.password_hash.map(PasswordHash::as_str);
+    let created = on_db!(db, pool => sqlx::query_as::<_, User>(&sql)
+        .bind(new.email.as_str())
+        .bind(new.name.as_str())
+        .bind(hash)
+        .bind(new.google_sub)
+        .bind(new.is_admin)
+        .bind(now)
+        .fetch_one(pool)
+        .await);
+    created.map_err(|err| match &err {
+        sqlx::Error::Database(db_err) if db_err.is_unique_violation() => CreateError::EmailTaken,
+        _ => CreateError::Db(err),
+    })
+}
+
+pub async fn by_id(db: &Db, id: i64) -> Result<Option<User>, sqlx::Error> {
+    let sql = format!("SELECT {COLUMNS} FROM users WHERE id = $1");
+    on_db!(db, pool => sqlx::query_as::<_, User>(&sql).bind(id).fetch_optional(pool).await)
+}
+
+pub async fn by_email(db: &Db, email: &Email) -> Result<Option<User>, sqlx::Error> {
+    let sql = format!("SELECT {COLUMNS} FROM users WHERE email = $1");
+    on_db!(db, pool => sqlx::query_as::<_, User>(&sql).bind(email.as_str()).fetch_optional(pool).await)
+}
+
+pub async fn update_name(
+    db: &Db,
+    id: i64,
+    name: &DisplayName,
+) -> Result<Option<User>, sqlx::Error> {
+    let sql =
+        format!("UPDATE users SET name = $1, updated_at = $2 WHERE id = $3 RETURNING {COLUMNS}");
+    on_db!(db, pool => sqlx::query_as::<_, User>(&sql)
+        .bind(name.as_str())
+        .bind(now())
+        .bind(id)
+        .fetch_optional(pool)
+        .await)
+}
+
+pub async fn set_password_hash(db: &Db, id: i64, hash: &PasswordHash) -> Result<(), sqlx::Error> {
+    on_db!(db, pool => sqlx::query("UPDATE users SET password_hash = $1, updated_at = $2 WHERE id = $3")
+        .bind(hash.as_str())
+        .bind(now())
+        .bind(id)
+        .execute(pool)
+        .await
+        .map(|_| ()))
+}
+
+/// Grants or removes the admin role. Returns `false` when no such user exists.
+pub async fn set_admin(db: &Db, id: i64, is_admin: bool) -> Result<bool, sqlx::Error> {
+    on_db!(db, pool => sqlx::query("UPDATE users SET is_admin = $1, updated_at = $2 WHERE id = $3")
+        .bind(is_admin)
+        .bind(now())
+        .bind(id)
+        .execute(pool)
+        .await
+        .map(|done| done.rows_affected() == 1))
+}
+
+/// Disables or re-enables an account. Returns `false` when no such user exists.
+pub async fn set_disabled(db: &Db, id: i64, disabled: bool) -> Result<bool, sqlx::Error> {
+    on_db!(db, pool => sqlx::query("UPDATE users SET disabled = $1, updated_at = $2 WHERE id = $3")
+        .bind(disabled)
+        .bind(now())
+        .bind(id)
+        .execute(pool)
+        .await
+        .map(|done| done.rows_affected() == 1))
+}
