@@ -2,12 +2,26 @@
 #![forbid(unsafe_code)]
 
 use anyhow::Context;
-use gatehouse::server::{config::Settings, startup::Application, telemetry};
+use gatehouse::server::{
+    cli::{self, Command},
+    config::Settings,
+    startup::Application,
+    telemetry,
+};
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let command = Command::parse(&args)?;
+    if command == Command::Help {
+        println!("{}", cli::USAGE);
+        return Ok(());
+    }
     let settings = Settings::load()?;
     telemetry::init(settings.log_format);
+    if command != Command::Serve {
+        return cli::run(command, &settings).await;
+    }
 
     let mut leptos_options = leptos::config::get_configuration(None)
         .context("reading the Leptos build settings")?
