@@ -9,10 +9,28 @@ cd "$(dirname "$0")/.."
 data=$(mktemp -d)
 trap 'rm -rf "$data"' EXIT
 export DATABASE_URL="sqlite://$data/e2e.db"
+unset REDIS_URL
 export RUST_LOG=${RUST_LOG:-warn}
-export E2E_PASSED_MARKER="$data/passed"
-cargo leptos end-to-end --release
-if [ ! -f "$E2E_PASSED_MARKER" ]; then
-    echo "end-to-end: the build or the Playwright suite failed (see above)" >&2
-    exit 1
+
+# One pass per session-store/database pair: the embedded defaults, then Redis + PostgreSQL.
+run_pass() {
+    local name=$1
+    export E2E_PASSED_MARKER="$data/passed-$name"
+    printf '\033[1m==> end-to-end pass: %s\033[0m\n' "$name"
+    cargo leptos end-to-end --release
+    if [ ! -f "$E2E_PASSED_MARKER" ]; then
+        echo "end-to-end ($name): the build or the Playwright suite failed (see above)" >&2
+        exit 1
+    fi
+}
+
+run_pass embedded
+
+if [ -n "${E2E_REDIS_URL:-}" ] && [ -n "${E2E_POSTGRES_ADMIN_URL:-}" ]; then
+    db="gatehouse_e2e_$$"
+    psql "$E2E_POSTGRES_ADMIN_URL" -qc "CREATE DATABASE $db"
+    trap 'psql "$E2E_POSTGRES_ADMIN_URL" -qc "DROP DATABASE IF EXISTS $db WITH (FORCE)" >/dev/null 2>&1; rm -rf "$data"' EXIT
+    export DATABASE_URL="${E2E_POSTGRES_ADMIN_URL%/*}/$db"
+    export REDIS_URL="$E2E_REDIS_URL"
+    run_pass redis-postgres
 fi

@@ -23,4 +23,4 @@ step "cargo test"
 cargo test --features ssr
 
 step "end-to-end (release build, Chromium)"
-bash end2end/e2e.sh
+E2E_REDIS_URL=$TEST_REDIS_URL E2E_POSTGRES_ADMIN_URL=$TEST_POSTGRES_URL bash end2end/e2e.sh

@@ -8,8 +8,12 @@ use leptos_router::{
 };
 
 use crate::{
+    auth::{AuthStore, initial::load_initial_state},
     components::nav::NavBar,
-    pages::{home::HomePage, not_found::NotFoundPage},
+    pages::{
+        home::HomePage, login::LoginPage, not_found::NotFoundPage, profile::ProfilePage,
+        signup::SignupPage, todos::TodosPage, welcome::WelcomePage,
+    },
 };
 
 /// The document around the app, rendered on the server only.
@@ -43,18 +47,37 @@ pub fn App() -> impl IntoView {
     // end-to-end tests wait on it instead of sleeping.
     let hydrated = RwSignal::new(false);
     Effect::new(move |_| hydrated.set(true));
+    // The server resolves this from the session before sending any HTML; the browser gets the
+    // value inside the page, so hydration needs no request.
+    let initial = Resource::new_blocking(|| (), |_| load_initial_state());
 
     view! {
         <Title formatter=|title: String| {
             if title.is_empty() { "Gatehouse".to_owned() } else { format!("{title} · Gatehouse") }
         }/>
         <Router>
-            <NavBar/>
-            <main id="main" class="page" data-hydrated=move || hydrated.get().to_string()>
-                <Routes fallback=NotFoundPage>
-                    <Route path=StaticSegment("") view=HomePage/>
-                </Routes>
-            </main>
+            <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
+                {move || Suspend::new(async move {
+                    let (user, cache_secs) = match initial.await {
+                        Ok(state) => (state.user, state.auth_cache_secs),
+                        Err(_) => (None, 20),
+                    };
+                    provide_context(AuthStore::new(user, cache_secs));
+                    view! {
+                        <NavBar/>
+                        <main id="main" class="page" data-hydrated=move || hydrated.get().to_string()>
+                            <Routes fallback=NotFoundPage>
+                                <Route path=StaticSegment("") view=HomePage/>
+                                <Route path=StaticSegment("login") view=LoginPage/>
+                                <Route path=StaticSegment("signup") view=SignupPage/>
+                                <Route path=StaticSegment("welcome") view=WelcomePage/>
+                                <Route path=StaticSegment("todos") view=TodosPage/>
+                                <Route path=StaticSegment("profile") view=ProfilePage/>
+                            </Routes>
+                        </main>
+                    }
+                })}
+            </Suspense>
         </Router>
     }
 }

@@ -4,7 +4,9 @@
 //! the one module gated here.
 #![forbid(unsafe_code)]
 
+pub mod api;
 pub mod app;
+pub mod auth;
 pub mod components;
 pub mod domain;
 pub mod error;

@@ -1,3 +1,4 @@
 //! Reusable views.
 
+pub mod form;
 pub mod nav;

@@ -1,12 +1,27 @@
 //! The navigation bar shown on every page.
 
 use leptos::prelude::*;
-use leptos_router::components::A;
+use leptos_router::{components::A, hooks::use_navigate};
 
-/// Site navigation. On narrow screens the links fold behind a menu button.
+use crate::auth::use_auth;
+
+/// Site navigation: "Signed in as {name}" and Sign out, or Sign in / Sign up. On narrow
+/// screens the links fold behind a menu button.
 #[component]
 pub fn NavBar() -> impl IntoView {
+    let auth = use_auth();
     let (open, set_open) = signal(false);
+    let navigate = use_navigate();
+
+    let sign_out = move |_| {
+        let navigate = navigate.clone();
+        leptos::task::spawn_local(async move {
+            // Local state goes whatever the server says: the user asked to leave.
+            let _ = crate::api::log_out().await;
+            auth.signed_out();
+            navigate("/login", Default::default());
+        });
+    };
 
     view! {
         <header class="nav">
@@ -24,6 +39,21 @@ pub fn NavBar() -> impl IntoView {
             </button>
             <nav id="nav-links" class="nav-links" class:open=open aria-label="Main">
                 <A href="/">"Home"</A>
+                <Show
+                    when=move || auth.is_authenticated().get()
+                    fallback=|| view! {
+                        <A href="/login">"Sign in"</A>
+                        <A href="/signup">"Sign up"</A>
+                    }
+                >
+                    <A href="/todos">"Todos"</A>
+                    <A href="/profile">"Profile"</A>
+                    <span class="signed-in-as" data-testid="signed-in-as">
+                        "Signed in as "
+                        <strong>{move || auth.user().get().map(|u| u.name).unwrap_or_default()}</strong>
+                    </span>
+                    <button type="button" on:click=sign_out.clone()>"Sign out"</button>
+                </Show>
             </nav>
         </header>
     }

@@ -3,6 +3,7 @@
 
 pub mod dto;
 pub mod email;
+pub mod next;
 pub mod password;
 pub mod text;
 

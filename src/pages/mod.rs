@@ -1,4 +1,10 @@
 //! One module per route.
 
+pub mod forbidden;
 pub mod home;
+pub mod login;
 pub mod not_found;
+pub mod profile;
+pub mod signup;
+pub mod todos;
+pub mod welcome;

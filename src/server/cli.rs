@@ -27,8 +27,15 @@ usage:
 #[derive(Debug, PartialEq, Eq)]
 pub enum Command {
     Serve,
-    CreateUser { email: String, name: String, admin: bool },
-    SetAdmin { email: String, admin: bool },
+    CreateUser {
+        email: String,
+        name: String,
+        admin: bool,
+    },
+    SetAdmin {
+        email: String,
+        admin: bool,
+    },
     SeedDemo,
     Help,
 }
@@ -39,14 +46,24 @@ impl Command {
         Ok(match args.as_slice() {
             [] | ["serve"] => Command::Serve,
             ["-h" | "--help" | "help"] => Command::Help,
-            ["user", "create", email, name] => {
-                Command::CreateUser { email: (*email).into(), name: (*name).into(), admin: false }
-            }
-            ["user", "create", email, name, "--admin"] => {
-                Command::CreateUser { email: (*email).into(), name: (*name).into(), admin: true }
-            }
-            ["user", "promote", email] => Command::SetAdmin { email: (*email).into(), admin: true },
-            ["user", "demote", email] => Command::SetAdmin { email: (*email).into(), admin: false },
+            ["user", "create", email, name] => Command::CreateUser {
+                email: (*email).into(),
+                name: (*name).into(),
+                admin: false,
+            },
+            ["user", "create", email, name, "--admin"] => Command::CreateUser {
+                email: (*email).into(),
+                name: (*name).into(),
+                admin: true,
+            },
+            ["user", "promote", email] => Command::SetAdmin {
+                email: (*email).into(),
+                admin: true,
+            },
+            ["user", "demote", email] => Command::SetAdmin {
+                email: (*email).into(),
+                admin: false,
+            },
             ["seed-demo"] => Command::SeedDemo,
             _ => bail!("unknown command: {}\n{USAGE}", args.join(" ")),
         })
@@ -62,20 +79,44 @@ pub async fn run(command: Command, settings: &Settings) -> anyhow::Result<()> {
             let email = Email::parse(&email).map_err(|why| anyhow::anyhow!("email {why}"))?;
             let name = DisplayName::parse(&name).map_err(|why| anyhow::anyhow!("name {why}"))?;
             let password = read_password()?;
-            let password = Password::parse(&password).map_err(|why| anyhow::anyhow!("password {why}"))?;
+            let password =
+                Password::parse(&password).map_err(|why| anyhow::anyhow!("password {why}"))?;
             let hash = passwords::hash(password).await?;
-            let new = NewUser { email: &email, name: &name, password_hash: Some(&hash), google_sub: None, is_admin: admin };
+            let new = NewUser {
+                email: &email,
+                name: &name,
+                password_hash: Some(&hash),
+                google_sub: None,
+                is_admin: admin,
+            };
             match users::create(&db, new).await {
-                Ok(user) => println!("created user {} <{}>{}", user.id, user.email, if admin { " (admin)" } else { "" }),
-                Err(CreateError::EmailTaken) => bail!("an account with email {email} already exists"),
+                Ok(user) => println!(
+                    "created user {} <{}>{}",
+                    user.id,
+                    user.email,
+                    if admin { " (admin)" } else { "" }
+                ),
+                Err(CreateError::EmailTaken) => {
+                    bail!("an account with email {email} already exists")
+                }
                 Err(CreateError::Db(err)) => return Err(err).context("creating the user"),
             }
         }
         Command::SetAdmin { email, admin } => {
             let parsed = Email::parse(&email).map_err(|why| anyhow::anyhow!("email {why}"))?;
-            let user = users::by_email(&db, &parsed).await?.with_context(|| format!("no account with email {email}"))?;
+            let user = users::by_email(&db, &parsed)
+                .await?
+                .with_context(|| format!("no account with email {email}"))?;
             users::set_admin(&db, user.id, admin).await?;
-            println!("{} is {}", user.email, if admin { "now an admin" } else { "no longer an admin" });
+            println!(
+                "{} is {}",
+                user.email,
+                if admin {
+                    "now an admin"
+                } else {
+                    "no longer an admin"
+                }
+            );
         }
         Command::SeedDemo => seed_demo(&db).await?,
     }
@@ -89,7 +130,10 @@ fn read_password() -> anyhow::Result<String> {
     }
     eprintln!("password (one line on stdin):");
     let mut line = String::new();
-    std::io::stdin().lock().read_line(&mut line).context("reading the password")?;
+    std::io::stdin()
+        .lock()
+        .read_line(&mut line)
+        .context("reading the password")?;
     Ok(line.trim_end_matches(['\r', '\n']).to_owned())
 }
 
@@ -105,10 +149,27 @@ async fn seed_demo(db: &Db) -> anyhow::Result<()> {
     }
     let name = DisplayName::parse("Demo User").map_err(anyhow::Error::msg)?;
     let hash = passwords::hash(Password::parse(DEMO_PASSWORD).map_err(anyhow::Error::msg)?).await?;
-    let new = NewUser { email: &email, name: &name, password_hash: Some(&hash), google_sub: None, is_admin: false };
-    let user = users::create(db, new).await.map_err(|err| anyhow::anyhow!("creating the demo user: {err}"))?;
-    for title in ["Read the Gatehouse README", "Sign in with Google", "Review active sessions"] {
-        todos::create(db, user.id, &TodoTitle::parse(title).map_err(anyhow::Error::msg)?).await?;
+    let new = NewUser {
+        email: &email,
+        name: &name,
+        password_hash: Some(&hash),
+        google_sub: None,
+        is_admin: false,
+    };
+    let user = users::create(db, new)
+        .await
+        .map_err(|err| anyhow::anyhow!("creating the demo user: {err}"))?;
+    for title in [
+        "Read the Gatehouse README",
+        "Sign in with Google",
+        "Review active sessions",
+    ] {
+        todos::create(
+            db,
+            user.id,
+            &TodoTitle::parse(title).map_err(anyhow::Error::msg)?,
+        )
+        .await?;
     }
     println!("demo data added: sign in as {DEMO_EMAIL} / {DEMO_PASSWORD}");
     Ok(())
@@ -129,10 +190,26 @@ mod tests {
         assert_eq!(parse("serve").unwrap(), Command::Serve);
         assert_eq!(
             parse("user create a@b.co Ada --admin").unwrap(),
-            Command::CreateUser { email: "a@b.co".into(), name: "Ada".into(), admin: true }
+            Command::CreateUser {
+                email: "a@b.co".into(),
+                name: "Ada".into(),
+                admin: true
+            }
         );
-        assert_eq!(parse("user promote a@b.co").unwrap(), Command::SetAdmin { email: "a@b.co".into(), admin: true });
-        assert_eq!(parse("user demote a@b.co").unwrap(), Command::SetAdmin { email: "a@b.co".into(), admin: false });
+        assert_eq!(
+            parse("user promote a@b.co").unwrap(),
+            Command::SetAdmin {
+                email: "a@b.co".into(),
+                admin: true
+            }
+        );
+        assert_eq!(
+            parse("user demote a@b.co").unwrap(),
+            Command::SetAdmin {
+                email: "a@b.co".into(),
+                admin: false
+            }
+        );
         assert_eq!(parse("seed-demo").unwrap(), Command::SeedDemo);
     }
 

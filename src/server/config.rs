@@ -32,6 +32,7 @@ const KEYS: &[(&str, &str)] = &[
     ("session_cookie_secure", "SESSION_COOKIE_SECURE"),
     ("log_format", "LOG_FORMAT"),
     ("redis_key_prefix", "REDIS_KEY_PREFIX"),
+    ("auth_check_cache_secs", "AUTH_CHECK_CACHE_SECS"),
 ];
 
 /// The environment variable that overrides `key`.
@@ -70,6 +71,8 @@ pub struct Settings {
     /// Prefix of the Redis keys Gatehouse writes besides sessions (throttling counters), so
     /// that several apps can share one Redis.
     pub redis_key_prefix: String,
+    /// How long the browser trusts a successful `/api/users/me` check before asking again.
+    pub auth_check_cache_secs: u32,
 }
 
 impl Default for Settings {
@@ -87,6 +90,7 @@ impl Default for Settings {
             session_cookie_secure: true,
             log_format: LogFormat::Text,
             redis_key_prefix: "gatehouse:".into(),
+            auth_check_cache_secs: 20,
         }
     }
 }

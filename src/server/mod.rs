@@ -6,6 +6,7 @@ pub mod auth;
 pub mod cli;
 pub mod config;
 pub mod db;
+pub mod forms;
 pub mod health;
 pub mod http_error;
 pub mod passwords;

@@ -11,7 +11,7 @@ use axum::{
     http::{HeaderValue, StatusCode, header},
     middleware::{self, Next},
     response::{IntoResponse, Response},
-    routing::get,
+    routing::{get, post},
 };
 use leptos::{config::LeptosOptions, prelude::provide_context};
 use leptos_axum::{LeptosRoutes, generate_route_list};
@@ -24,7 +24,7 @@ use super::{
     api,
     config::Settings,
     db::Db,
-    health, passwords,
+    forms, health, passwords,
     security::{self, CookiePolicy},
     sessions::{Backend, HashedStore, session_hash_key},
     state::AppState,
@@ -132,6 +132,8 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .nest("/api", api::router())
+        .route("/auth/login", post(forms::log_in_form))
+        .route("/auth/signup", post(forms::sign_up_form))
         .leptos_routes_with_context(
             &state,
             routes,

@@ -30,7 +30,19 @@ pub async fn sign_up(
     client: ClientInfo,
     ApiJson(body): ApiJson<SignupRequest>,
 ) -> Result<(StatusCode, Json<CurrentUser>), AppError> {
-    let (email, password, name) = parse_signup(&body)?;
+    let user = create_account(&state, &session, &client, &body).await?;
+    Ok((StatusCode::CREATED, Json(user.to_current())))
+}
+
+/// Creates a password account and signs it in on `session`. Shared by the JSON API and the
+/// HTML form.
+pub async fn create_account(
+    state: &AppState,
+    session: &Session,
+    client: &ClientInfo,
+    body: &SignupRequest,
+) -> Result<users::User, AppError> {
+    let (email, password, name) = parse_signup(body)?;
     let hash = passwords::hash(password)
         .await
         .map_err(|err| internal("hashing a password", err))?;
@@ -50,7 +62,7 @@ pub async fn sign_up(
             }
             CreateError::Db(err) => err.into(),
         })?;
-    auth::sign_in(&state, &session, &user, &client).await?;
+    auth::sign_in(state, session, &user, client).await?;
     let event = Event {
         kind: Kind::SignUp,
         user_id: Some(user.id),
@@ -59,7 +71,7 @@ pub async fn sign_up(
         detail: "password",
     };
     audit::record(&state.db, event).await;
-    Ok((StatusCode::CREATED, Json(user.to_current())))
+    Ok(user)
 }
 
 /// Parses every field, reporting all that fail at once.

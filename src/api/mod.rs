@@ -1,0 +1,53 @@
+//! The browser's typed client for the JSON API (`docs/api.md`). Every call returns the server's
+//! [`AppError`] on failure, or [`AppError::Unavailable`] when the server cannot be reached.
+
+pub mod client;
+
+use crate::{
+    domain::{
+        ChangePasswordRequest, CurrentUser, LoginRequest, NewTodoRequest, SignupRequest, Todo,
+        UpdateProfileRequest, UpdateTodoRequest,
+    },
+    error::AppError,
+};
+use client::{Method, request, request_empty};
+
+pub async fn get_me() -> Result<CurrentUser, AppError> {
+    request(Method::Get, "/api/users/me", None::<&()>).await
+}
+
+pub async fn sign_up(body: &SignupRequest) -> Result<CurrentUser, AppError> {
+    request(Method::Post, "/api/auth/signup", Some(body)).await
+}
+
+pub async fn log_in(body: &LoginRequest) -> Result<CurrentUser, AppError> {
+    request(Method::Post, "/api/auth/login", Some(body)).await
+}
+
+pub async fn log_out() -> Result<(), AppError> {
+    request_empty(Method::Post, "/api/auth/logout", None::<&()>).await
+}
+
+pub async fn update_me(body: &UpdateProfileRequest) -> Result<CurrentUser, AppError> {
+    request(Method::Patch, "/api/users/me", Some(body)).await
+}
+
+pub async fn change_password(body: &ChangePasswordRequest) -> Result<(), AppError> {
+    request_empty(Method::Post, "/api/users/me/password", Some(body)).await
+}
+
+pub async fn list_todos() -> Result<Vec<Todo>, AppError> {
+    request(Method::Get, "/api/todos", None::<&()>).await
+}
+
+pub async fn create_todo(body: &NewTodoRequest) -> Result<Todo, AppError> {
+    request(Method::Post, "/api/todos", Some(body)).await
+}
+
+pub async fn update_todo(id: i64, body: &UpdateTodoRequest) -> Result<Todo, AppError> {
+    request(Method::Patch, &format!("/api/todos/{id}"), Some(body)).await
+}
+
+pub async fn delete_todo(id: i64) -> Result<(), AppError> {
+    request_empty(Method::Delete, &format!("/api/todos/{id}"), None::<&()>).await
+}

@@ -1,0 +1,68 @@
+//! The wrapper every private page sits in.
+
+use leptos::prelude::*;
+use leptos_router::{components::Redirect, hooks::use_location};
+
+use super::use_auth;
+use crate::{domain::next::login_url, error::AppError};
+
+/// Shows `children` to signed-in visitors and sends everyone else to
+/// `/login?next=<this page>`.
+///
+/// On the server the answer is already known from the session, so a signed-in visitor gets the
+/// page at once and an anonymous one a redirect whose HTML holds none of the page. In the
+/// browser every visit asks the cached check ([`AuthStore::ensure`](super::AuthStore::ensure)),
+/// which costs at most one request per cache period; a sign-out or a 401 anywhere turns the
+/// page into the redirect.
+#[component]
+pub fn RequireAuth(children: ChildrenFn) -> impl IntoView {
+    let auth = use_auth();
+    let location = use_location();
+    let failure = RwSignal::new(None::<AppError>);
+    let checking = RwSignal::new(false);
+
+    let verify = move || {
+        checking.set(true);
+        leptos::task::spawn_local(async move {
+            let outcome = auth.ensure().await;
+            failure.set(outcome.err());
+            checking.set(false);
+        });
+    };
+    // Effects run only in the browser: on arrival, re-confirm with the (cached) check.
+    Effect::new(move |_| verify());
+
+    let here = move || {
+        let search = location.search.get();
+        let path = location.pathname.get();
+        if search.is_empty() {
+            path
+        } else {
+            format!("{path}?{search}")
+        }
+    };
+
+    move || {
+        if auth.is_authenticated().get() {
+            return children().into_any();
+        }
+        if let Some(err) = failure.get() {
+            return view! {
+                <section class="message-page" role="alert">
+                    <h1>"Cannot check your sign-in"</h1>
+                    <p>{err.message().to_owned()}</p>
+                    <button class="primary" type="button" on:click=move |_| verify()>"Try again"</button>
+                </section>
+            }
+            .into_any();
+        }
+        if checking.get() && auth.loading().get() {
+            return view! { <p class="muted" aria-live="polite">"Loading…"</p> }.into_any();
+        }
+        view! {
+            <p class="muted" aria-live="polite">"Redirecting to sign in…"</p>
+            <Redirect path=login_url(&here())/>
+        }
+        .into_any()
+    }
+}

@@ -1,0 +1,56 @@
+//! What the first render needs to know: the signed-in user and the client-side settings. The
+//! server reads it from the session while rendering; the browser receives it serialised in the
+//! page, so hydration starts from the same state with no request.
+
+use serde::{Deserialize, Serialize};
+
+use crate::{domain::CurrentUser, error::AppError};
+
+/// State the server hands to the browser with the first page.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct InitialState {
+    pub user: Option<CurrentUser>,
+    /// How long a successful `/api/users/me` check is trusted, in seconds.
+    pub auth_cache_secs: u32,
+}
+
+/// Reads the state from the request's session, checking it as every API request would.
+#[cfg(feature = "ssr")]
+pub async fn load_initial_state() -> Result<InitialState, AppError> {
+    use crate::server::{auth::authenticate, state::AppState};
+    let state = leptos::prelude::expect_context::<AppState>();
+    let session: tower_sessions::Session = leptos_axum::extract()
+        .await
+        .map_err(|_| AppError::internal())?;
+    let user = authenticate(&state, session)
+        .await?
+        .map(|me| me.user.to_current());
+    Ok(InitialState {
+        user,
+        auth_cache_secs: state.settings.auth_check_cache_secs,
+    })
+}
+
+/// In the browser the state arrives with the page; asked again (a page rendered without it),
+/// it comes from the API. (Browser futures are single-threaded; the wrapper satisfies the
+/// resource's `Send` bound, which only matters on the server.)
+#[cfg(feature = "hydrate")]
+pub fn load_initial_state() -> impl Future<Output = Result<InitialState, AppError>> + Send {
+    send_wrapper::SendWrapper::new(async {
+        let user = match crate::api::get_me().await {
+            Ok(user) => Some(user),
+            Err(AppError::Unauthenticated { .. }) => None,
+            Err(err) => return Err(err),
+        };
+        Ok(InitialState {
+            user,
+            auth_cache_secs: 20,
+        })
+    })
+}
+
+/// Neither server nor browser: a plain library build renders nothing.
+#[cfg(not(any(feature = "ssr", feature = "hydrate")))]
+pub async fn load_initial_state() -> Result<InitialState, AppError> {
+    Err(AppError::internal())
+}

@@ -1,0 +1,9 @@
+//! The browser's view of who is signed in: a reactive store, the cached `/api/users/me` check,
+//! and the wrapper that guards private pages.
+
+pub mod guard;
+pub mod initial;
+pub mod store;
+
+pub use guard::RequireAuth;
+pub use store::{AuthStore, use_auth};

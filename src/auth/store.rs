@@ -1,0 +1,206 @@
+//! The auth store: the current user, a loading flag and `is_authenticated` as signals, shared
+//! through context, plus the one cached answer to "is this visitor signed in?".
+
+use std::{cell::RefCell, rc::Rc};
+
+use futures::{
+    FutureExt,
+    future::{LocalBoxFuture, Shared},
+};
+use leptos::prelude::*;
+
+use crate::{domain::CurrentUser, error::AppError};
+
+type Check = Shared<LocalBoxFuture<'static, Result<Option<CurrentUser>, AppError>>>;
+
+/// Copyable handle to the auth state.
+#[derive(Clone, Copy)]
+pub struct AuthStore {
+    user: RwSignal<Option<CurrentUser>>,
+    loading: RwSignal<bool>,
+    /// When `/api/users/me` last confirmed the user (ms since the epoch).
+    confirmed_at: StoredValue<Option<f64>>,
+    /// The check under way, shared by every caller that asks meanwhile.
+    in_flight: StoredValue<Rc<RefCell<Option<Check>>>, LocalStorage>,
+    cache_ms: StoredValue<f64>,
+}
+
+/// The store provided by the app shell.
+pub fn use_auth() -> AuthStore {
+    expect_context::<AuthStore>()
+}
+
+impl AuthStore {
+    /// A store that starts from what the server knew when it rendered the page.
+    pub fn new(user: Option<CurrentUser>, cache_secs: u32) -> Self {
+        let store = Self {
+            user: RwSignal::new(user.clone()),
+            loading: RwSignal::new(false),
+            confirmed_at: StoredValue::new(user.as_ref().map(|_| now_ms())),
+            in_flight: StoredValue::new_local(Rc::default()),
+            cache_ms: StoredValue::new(f64::from(cache_secs) * 1000.0),
+        };
+        tabs::listen(store);
+        store
+    }
+
+    pub fn user(&self) -> Signal<Option<CurrentUser>> {
+        self.user.into()
+    }
+
+    pub fn loading(&self) -> Signal<bool> {
+        self.loading.into()
+    }
+
+    pub fn is_authenticated(&self) -> Signal<bool> {
+        let user = self.user;
+        Signal::derive(move || user.with(Option::is_some))
+    }
+
+    /// After a sign-in or sign-up: trust this user for the cache period and tell other tabs.
+    pub fn signed_in(&self, user: CurrentUser) {
+        self.accept(Some(user));
+        tabs::announce(tabs::SIGNED_IN);
+    }
+
+    /// After a sign-out, or any 401: forget the user and tell other tabs.
+    pub fn signed_out(&self) {
+        self.accept(None);
+        tabs::announce(tabs::SIGNED_OUT);
+    }
+
+    /// Replaces the user with a fresh copy from the server (after a profile change).
+    pub fn update(&self, user: CurrentUser) {
+        self.user.set(Some(user));
+    }
+
+    /// Passes a result through, signing out on 401 so the guard sends the visitor to log in.
+    pub fn check<T>(&self, result: Result<T, AppError>) -> Result<T, AppError> {
+        if matches!(result, Err(AppError::Unauthenticated { .. })) {
+            self.signed_out();
+        }
+        result
+    }
+
+    fn accept(&self, user: Option<CurrentUser>) {
+        self.confirmed_at.set_value(user.as_ref().map(|_| now_ms()));
+        self.user.set(user);
+    }
+
+    /// Drops the cached answer, so the next [`ensure`](Self::ensure) asks the server.
+    pub fn invalidate(&self) {
+        self.confirmed_at.set_value(None);
+    }
+
+    /// Whether the visitor is signed in: answered from the cache when the server confirmed it
+    /// within the cache period, otherwise by `GET /api/users/me` — one request however many
+    /// callers ask at once.
+    pub async fn ensure(self) -> Result<Option<CurrentUser>, AppError> {
+        let fresh = self
+            .confirmed_at
+            .get_value()
+            .is_some_and(|at| now_ms() - at < self.cache_ms.get_value());
+        if fresh && let Some(user) = self.user.get_untracked() {
+            return Ok(Some(user));
+        }
+        let slot = self.in_flight.get_value();
+        let existing = slot.borrow().clone();
+        let check = match existing {
+            Some(check) => check,
+            None => {
+                let check = fetch_me().boxed_local().shared();
+                *slot.borrow_mut() = Some(check.clone());
+                self.loading.set(true);
+                check
+            }
+        };
+        let outcome = check.await;
+        if slot.borrow_mut().take().is_some() {
+            self.loading.set(false);
+            match &outcome {
+                Ok(user) => self.accept(user.clone()),
+                Err(_) => self.invalidate(),
+            }
+        }
+        outcome
+    }
+}
+
+async fn fetch_me() -> Result<Option<CurrentUser>, AppError> {
+    match crate::api::get_me().await {
+        Ok(user) => Ok(Some(user)),
+        Err(AppError::Unauthenticated { .. }) => Ok(None),
+        Err(err) => Err(err),
+    }
+}
+
+/// Milliseconds since the epoch.
+#[cfg(feature = "hydrate")]
+fn now_ms() -> f64 {
+    js_sys::Date::now()
+}
+
+/// The server renders each page once; its clock never decides a cache hit.
+#[cfg(not(feature = "hydrate"))]
+fn now_ms() -> f64 {
+    0.0
+}
+
+/// Keeps every open tab of the app in step: a sign-in or sign-out in one is announced on a
+/// `BroadcastChannel`, and the others re-check with the server.
+mod tabs {
+    use super::AuthStore;
+
+    pub const SIGNED_IN: &str = "signed-in";
+    pub const SIGNED_OUT: &str = "signed-out";
+
+    #[cfg(feature = "hydrate")]
+    const CHANNEL: &str = "gatehouse-auth";
+
+    #[cfg(feature = "hydrate")]
+    thread_local! {
+        static SENDER: Option<web_sys::BroadcastChannel> = web_sys::BroadcastChannel::new(CHANNEL).ok();
+    }
+
+    /// Tells the other tabs.
+    #[cfg(feature = "hydrate")]
+    pub fn announce(message: &str) {
+        SENDER.with(|channel| {
+            if let Some(channel) = channel {
+                let _ = channel.post_message(&message.into());
+            }
+        });
+    }
+
+    /// Reacts to the other tabs: a sign-out clears this tab's user at once (its guard then
+    /// sends the visitor to log in); a sign-in asks the server who is signed in now.
+    #[cfg(feature = "hydrate")]
+    pub fn listen(store: AuthStore) {
+        use wasm_bindgen::{JsCast, closure::Closure};
+        let Ok(channel) = web_sys::BroadcastChannel::new(CHANNEL) else {
+            return;
+        };
+        let on_message = Closure::<dyn FnMut(web_sys::MessageEvent)>::new(
+            move |event: web_sys::MessageEvent| match event.data().as_string().as_deref() {
+                Some(SIGNED_OUT) => store.accept(None),
+                Some(SIGNED_IN) => {
+                    store.invalidate();
+                    leptos::task::spawn_local(async move {
+                        let _ = store.ensure().await;
+                    });
+                }
+                _ => {}
+            },
+        );
+        channel.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+        // Both live as long as the page.
+        on_message.forget();
+        std::mem::forget(channel);
+    }
+
+    #[cfg(not(feature = "hydrate"))]
+    pub fn announce(_: &str) {}
+
+    #[cfg(not(feature = "hydrate"))]
+    pub fn listen(_: AuthStore) {}
+}

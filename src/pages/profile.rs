@@ -1,0 +1,148 @@
+//! `/profile`: the user's name, sign-in methods, and password.
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+
+use crate::{
+    api,
+    auth::{RequireAuth, use_auth},
+    components::form::{Field, FormError, reset_form, submitted_value},
+    domain::{ChangePasswordRequest, UpdateProfileRequest, password},
+};
+
+#[component]
+pub fn ProfilePage() -> impl IntoView {
+    view! {
+        <Title text="Profile"/>
+        <RequireAuth>
+            <h1>"Profile"</h1>
+            <div class="stack">
+                <NameForm/>
+                <SignInMethods/>
+                <PasswordForm/>
+            </div>
+        </RequireAuth>
+    }
+}
+
+#[component]
+fn NameForm() -> impl IntoView {
+    let auth = use_auth();
+    let name = Signal::derive(move || auth.user().get().map(|u| u.name).unwrap_or_default());
+    let error = RwSignal::new(None::<String>);
+    let saved = RwSignal::new(false);
+    let submit = move |event: leptos::ev::SubmitEvent| {
+        event.prevent_default();
+        let body = UpdateProfileRequest {
+            name: submitted_value(&event, "name"),
+        };
+        saved.set(false);
+        leptos::task::spawn_local(async move {
+            match auth.check(api::update_me(&body).await) {
+                Ok(user) => {
+                    auth.update(user);
+                    error.set(None);
+                    saved.set(true);
+                }
+                Err(err) => error.set(Some(
+                    err.field_message("name")
+                        .unwrap_or(err.message())
+                        .to_owned(),
+                )),
+            }
+        });
+    };
+    view! {
+        <form class="card form" on:submit=submit>
+            <h2>"Your name"</h2>
+            <Field name="name" label="Name" autocomplete="name" value=name error=error required=true/>
+            <button class="primary" type="submit">"Save name"</button>
+            <p class="ok" role="status">{move || saved.get().then_some("Saved.")}</p>
+        </form>
+    }
+}
+
+#[component]
+fn SignInMethods() -> impl IntoView {
+    let auth = use_auth();
+    let has = move |pick: fn(&crate::domain::CurrentUser) -> bool| {
+        move || {
+            if auth.user().get().is_some_and(|u| pick(&u)) {
+                "linked"
+            } else {
+                "not linked"
+            }
+        }
+    };
+    view! {
+        <section class="card">
+            <h2>"Sign-in methods"</h2>
+            <ul class="methods" data-testid="sign-in-methods">
+                <li>"Email and password: " <strong>{has(|u| u.has_password)}</strong></li>
+                <li>"Google: " <strong>{has(|u| u.has_google)}</strong></li>
+            </ul>
+        </section>
+    }
+}
+
+#[component]
+fn PasswordForm() -> impl IntoView {
+    let auth = use_auth();
+    let has_password = move || auth.user().get().is_some_and(|u| u.has_password);
+    let error = RwSignal::new(None::<String>);
+    let current_error = RwSignal::new(None::<String>);
+    let new_error = RwSignal::new(None::<String>);
+    let done = RwSignal::new(false);
+    let submit = move |event: leptos::ev::SubmitEvent| {
+        event.prevent_default();
+        let body = ChangePasswordRequest {
+            current_password: submitted_value(&event, "current_password"),
+            new_password: submitted_value(&event, "new_password"),
+        };
+        let form = event.target();
+        done.set(false);
+        leptos::task::spawn_local(async move {
+            let outcome = auth.check(api::change_password(&body).await);
+            error.set(None);
+            current_error.set(None);
+            new_error.set(None);
+            match outcome {
+                Ok(()) => {
+                    done.set(true);
+                    if let Some(form) = form {
+                        reset_form(form);
+                    }
+                    if let Ok(user) = api::get_me().await {
+                        auth.update(user);
+                    }
+                }
+                Err(err) => match err.status() {
+                    403 => current_error.set(Some(err.message().to_owned())),
+                    422 => new_error.set(
+                        err.field_message("new_password")
+                            .or(err.field_message("current_password"))
+                            .map(str::to_owned),
+                    ),
+                    _ => error.set(Some(err.message().to_owned())),
+                },
+            }
+        });
+    };
+    view! {
+        <form class="card form" on:submit=submit>
+            <h2>{move || if has_password() { "Change password" } else { "Add a password" }}</h2>
+            <FormError message=error/>
+            <Show when=has_password>
+                <Field name="current_password" label="Current password" kind="password"
+                    autocomplete="current-password" error=current_error required=true/>
+            </Show>
+            <Field name="new_password" label="New password" kind="password" autocomplete="new-password"
+                error=new_error required=true
+                hint=format!("At least {} characters; {} or more is better.", password::MIN_LEN, password::SUGGESTED_LEN)/>
+            <button class="primary" type="submit">"Save password"</button>
+            <p class="ok" role="status">
+                {move || done.get().then_some("Password saved. Your other sessions were signed out.")}
+            </p>
+        </form>
+    }
+}

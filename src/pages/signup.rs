@@ -1,0 +1,88 @@
+//! `/signup`: create an account. Like `/login`, it works with or without the WASM.
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::{
+    components::A,
+    hooks::{use_navigate, use_query_map},
+};
+
+use crate::{
+    auth::use_auth,
+    components::form::{Field, FormError, submitted_value},
+    domain::{SignupRequest, next::safe_next, password},
+    error::AppError,
+};
+
+#[component]
+pub fn SignupPage() -> impl IntoView {
+    let auth = use_auth();
+    let query = use_query_map();
+    let navigate = use_navigate();
+    let next = move || query.with(|q| q.get("next"));
+    // Errors a server-handled form post (no JavaScript) sent back in the query.
+    let from_query = |key: &str| {
+        let key = key.to_owned();
+        query.with_untracked(|q| q.get(&key))
+    };
+    let error = RwSignal::new(from_query("error"));
+    let email_error = RwSignal::new(from_query("error_email"));
+    let password_error = RwSignal::new(from_query("error_password"));
+    let name_error = RwSignal::new(from_query("error_name"));
+    let email = Signal::derive(move || query.with(|q| q.get("email").unwrap_or_default()));
+    let name = Signal::derive(move || query.with(|q| q.get("name").unwrap_or_default()));
+    let pending = RwSignal::new(false);
+
+    let on_submit = move |event: leptos::ev::SubmitEvent| {
+        event.prevent_default();
+        let body = SignupRequest {
+            email: submitted_value(&event, "email"),
+            password: submitted_value(&event, "password"),
+            name: submitted_value(&event, "name"),
+        };
+        let navigate = navigate.clone();
+        let target = safe_next(next().as_deref());
+        pending.set(true);
+        leptos::task::spawn_local(async move {
+            let outcome = crate::api::sign_up(&body).await;
+            pending.set(false);
+            match outcome {
+                Ok(user) => {
+                    auth.signed_in(user);
+                    navigate(&target, Default::default());
+                }
+                Err(err) => {
+                    let field = |name: &str| err.field_message(name).map(str::to_owned);
+                    email_error.set(field("email"));
+                    password_error.set(field("password"));
+                    name_error.set(field("name"));
+                    error.set(Some(match &err {
+                        AppError::Validation { .. } => "Please correct the fields below.".into(),
+                        other => other.message().to_owned(),
+                    }));
+                }
+            }
+        });
+    };
+
+    view! {
+        <Title text="Sign up"/>
+        <section class="card auth-card">
+            <h1>"Create your account"</h1>
+            <form class="form" method="post" action="/auth/signup" on:submit=on_submit novalidate>
+                <FormError message=error/>
+                <input type="hidden" name="next" prop:value=move || next().unwrap_or_default()/>
+                <Field name="name" label="Name" autocomplete="name" value=name error=name_error required=true/>
+                <Field name="email" label="Email" kind="email" autocomplete="username" value=email
+                    error=email_error required=true/>
+                <Field name="password" label="Password" kind="password" autocomplete="new-password"
+                    error=password_error required=true
+                    hint=format!("At least {} characters; {} or more is better.", password::MIN_LEN, password::SUGGESTED_LEN)/>
+                <button class="primary" type="submit" disabled=move || pending.get()>
+                    {move || if pending.get() { "Creating account…" } else { "Sign up" }}
+                </button>
+            </form>
+            <p class="muted">"Already have an account? " <A href="/login">"Sign in"</A></p>
+        </section>
+    }
+}
