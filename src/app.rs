@@ -3,7 +3,7 @@
 use leptos::prelude::*;
 use leptos_meta::{HashedStylesheet, MetaTags, Title, provide_meta_context};
 use leptos_router::{
-    StaticSegment,
+    SsrMode, StaticSegment,
     components::{Route, Router, Routes},
 };
 
@@ -50,34 +50,24 @@ pub fn App() -> impl IntoView {
     // The server resolves this from the session before sending any HTML; the browser gets the
     // value inside the page, so hydration needs no request.
     let initial = Resource::new_blocking(|| (), |_| load_initial_state());
+    provide_context(AuthStore::new(initial));
 
     view! {
         <Title formatter=|title: String| {
             if title.is_empty() { "Gatehouse".to_owned() } else { format!("{title} · Gatehouse") }
         }/>
         <Router>
-            <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
-                {move || Suspend::new(async move {
-                    let (user, cache_secs) = match initial.await {
-                        Ok(state) => (state.user, state.auth_cache_secs),
-                        Err(_) => (None, 20),
-                    };
-                    provide_context(AuthStore::new(user, cache_secs));
-                    view! {
-                        <NavBar/>
-                        <main id="main" class="page" data-hydrated=move || hydrated.get().to_string()>
-                            <Routes fallback=NotFoundPage>
-                                <Route path=StaticSegment("") view=HomePage/>
-                                <Route path=StaticSegment("login") view=LoginPage/>
-                                <Route path=StaticSegment("signup") view=SignupPage/>
-                                <Route path=StaticSegment("welcome") view=WelcomePage/>
-                                <Route path=StaticSegment("todos") view=TodosPage/>
-                                <Route path=StaticSegment("profile") view=ProfilePage/>
-                            </Routes>
-                        </main>
-                    }
-                })}
-            </Suspense>
+            <NavBar/>
+            <main id="main" class="page" data-hydrated=move || hydrated.get().to_string()>
+                <Routes fallback=NotFoundPage>
+                    <Route path=StaticSegment("") view=HomePage/>
+                    <Route path=StaticSegment("login") view=LoginPage/>
+                    <Route path=StaticSegment("signup") view=SignupPage/>
+                    <Route path=StaticSegment("welcome") ssr=SsrMode::Async view=WelcomePage/>
+                    <Route path=StaticSegment("todos") ssr=SsrMode::Async view=TodosPage/>
+                    <Route path=StaticSegment("profile") ssr=SsrMode::Async view=ProfilePage/>
+                </Routes>
+            </main>
         </Router>
     }
 }
@@ -100,6 +90,11 @@ fn set_content_security_policy(options: &LeptosOptions) {
     {
         response.insert_header(http::header::CONTENT_SECURITY_POLICY, value);
     }
+    // Pages may show user data: keep them out of shared caches and the back-forward cache (S10).
+    response.insert_header(
+        http::header::CACHE_CONTROL,
+        http::HeaderValue::from_static("no-store"),
+    );
 }
 
 /// The browser never renders the shell.

@@ -30,7 +30,12 @@ pub fn RequireAuth(children: ChildrenFn) -> impl IntoView {
         });
     };
     // Effects run only in the browser: on arrival, re-confirm with the (cached) check.
-    Effect::new(move |_| verify());
+    Effect::new(move |_| {
+        leptos::task::spawn_local(async move {
+            auth.ready().await;
+            verify();
+        });
+    });
 
     let here = move || {
         let search = location.search.get();
@@ -42,7 +47,7 @@ pub fn RequireAuth(children: ChildrenFn) -> impl IntoView {
         }
     };
 
-    move || {
+    let decide = move || {
         if auth.is_authenticated().get() {
             return children().into_any();
         }
@@ -59,10 +64,36 @@ pub fn RequireAuth(children: ChildrenFn) -> impl IntoView {
         if checking.get() && auth.loading().get() {
             return view! { <p class="muted" aria-live="polite">"Loading…"</p> }.into_any();
         }
+        redirect_status();
         view! {
             <p class="muted" aria-live="polite">"Redirecting to sign in…"</p>
             <Redirect path=login_url(&here())/>
         }
         .into_any()
+    };
+
+    view! {
+        <Suspense fallback=|| view! { <p class="muted" aria-live="polite">"Loading…"</p> }>
+            {move || {
+                let decide = decide.clone();
+                Suspend::new(async move {
+                    auth.ready().await;
+                    decide
+                })
+            }}
+        </Suspense>
     }
 }
+
+/// `<Redirect>` sets `Location` while the server renders; this makes the status a redirect, so
+/// the browser follows it before showing anything.
+#[cfg(feature = "ssr")]
+fn redirect_status() {
+    if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
+        response.set_status(http::StatusCode::FOUND);
+    }
+}
+
+/// In the browser the router navigates instead.
+#[cfg(not(feature = "ssr"))]
+fn redirect_status() {}

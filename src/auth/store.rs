@@ -9,6 +9,7 @@ use futures::{
 };
 use leptos::prelude::*;
 
+use super::initial::InitialState;
 use crate::{domain::CurrentUser, error::AppError};
 
 type Check = Shared<LocalBoxFuture<'static, Result<Option<CurrentUser>, AppError>>>;
@@ -23,6 +24,9 @@ pub struct AuthStore {
     /// The check under way, shared by every caller that asks meanwhile.
     in_flight: StoredValue<Rc<RefCell<Option<Check>>>, LocalStorage>,
     cache_ms: StoredValue<f64>,
+    /// What the server knew when it rendered the page; applied once, by [`ready`](Self::ready).
+    initial: Resource<Result<InitialState, AppError>>,
+    applied: StoredValue<bool>,
 }
 
 /// The store provided by the app shell.
@@ -31,17 +35,36 @@ pub fn use_auth() -> AuthStore {
 }
 
 impl AuthStore {
-    /// A store that starts from what the server knew when it rendered the page.
-    pub fn new(user: Option<CurrentUser>, cache_secs: u32) -> Self {
+    /// A store that will start from `initial`: resolved from the session while the server
+    /// renders, and shipped inside the page to the browser.
+    pub fn new(initial: Resource<Result<InitialState, AppError>>) -> Self {
         let store = Self {
-            user: RwSignal::new(user.clone()),
+            user: RwSignal::new(None),
             loading: RwSignal::new(false),
-            confirmed_at: StoredValue::new(user.as_ref().map(|_| now_ms())),
+            confirmed_at: StoredValue::new(None),
             in_flight: StoredValue::new_local(Rc::default()),
-            cache_ms: StoredValue::new(f64::from(cache_secs) * 1000.0),
+            cache_ms: StoredValue::new(20_000.0),
+            initial,
+            applied: StoredValue::new(false),
         };
         tabs::listen(store);
         store
+    }
+
+    /// Waits for the initial state and applies it the first time. Views that depend on who is
+    /// signed in render inside a `Suspense` that awaits this, so the server renders them with
+    /// the real user and the browser hydrates the same markup.
+    pub async fn ready(self) {
+        let state = self.initial.await;
+        if self.applied.get_value() {
+            return;
+        }
+        self.applied.set_value(true);
+        if let Ok(state) = state {
+            self.cache_ms
+                .set_value(f64::from(state.auth_cache_secs) * 1000.0);
+            self.accept(state.user);
+        }
     }
 
     pub fn user(&self) -> Signal<Option<CurrentUser>> {

@@ -39,6 +39,12 @@ pub fn NavBar() -> impl IntoView {
             </button>
             <nav id="nav-links" class="nav-links" class:open=open aria-label="Main">
                 <A href="/">"Home"</A>
+                <Suspense>
+                {move || {
+                let sign_out = sign_out.clone();
+                Suspend::new(async move {
+                auth.ready().await;
+                view! {
                 <Show
                     when=move || auth.is_authenticated().get()
                     fallback=|| view! {
@@ -54,6 +60,10 @@ pub fn NavBar() -> impl IntoView {
                     </span>
                     <button type="button" on:click=sign_out.clone()>"Sign out"</button>
                 </Show>
+                }
+                })
+                }}
+                </Suspense>
             </nav>
         </header>
     }

@@ -1,0 +1,168 @@
+//! Server-rendered pages: protected routes redirect on the server, signed-in pages render at
+//! once, and the sign-in forms work as plain HTML form posts.
+
+mod common;
+
+use common::{Database, PASSWORD, Sessions, TestApp, unique_email};
+use reqwest::StatusCode;
+
+#[tokio::test]
+async fn a_protected_page_redirects_anonymous_visitors_without_its_content() {
+    let app = TestApp::spawn(Database::Sqlite, Sessions::Embedded).await;
+
+    let response = app.get("/todos?filter=open").await;
+
+    assert!(
+        response.status().is_redirection(),
+        "status {}",
+        response.status()
+    );
+    assert_eq!(
+        response.headers()["location"],
+        "/login?next=%2Ftodos%3Ffilter%3Dopen"
+    );
+    let html = response.text().await.unwrap();
+    assert!(
+        !html.contains("What needs doing"),
+        "private content leaked: {html}"
+    );
+}
+
+#[tokio::test]
+async fn a_signed_in_first_load_renders_the_page_and_the_user() {
+    let app = TestApp::spawn(Database::Sqlite, Sessions::Embedded).await;
+    app.sign_up(&app.client).await;
+
+    let response = app.get("/todos").await;
+
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(response.headers()["cache-control"], "no-store");
+    let html = response.text().await.unwrap();
+    assert!(html.contains("What needs doing"), "{html}");
+    assert!(html.contains("Signed in as"), "{html}");
+    assert!(!html.contains("Redirecting to sign in"), "{html}");
+}
+
+#[tokio::test]
+async fn the_login_form_works_without_javascript() {
+    let app = TestApp::spawn(Database::Sqlite, Sessions::Embedded).await;
+    let email = app.sign_up(&app.new_client()).await;
+    let browser = app.new_client();
+
+    let wrong = browser
+        .post(app.url("/auth/login"))
+        .form(&[
+            ("email", email.as_str()),
+            ("password", "wrong wrong wrong"),
+            ("next", "/todos"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    let right = browser
+        .post(app.url("/auth/login"))
+        .form(&[
+            ("email", email.as_str()),
+            ("password", PASSWORD),
+            ("next", "/todos"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    let evil = app
+        .new_client()
+        .post(app.url("/auth/login"))
+        .form(&[
+            ("email", email.as_str()),
+            ("password", PASSWORD),
+            ("next", "//evil.example/x"),
+        ])
+        .send()
+        .await
+        .unwrap();
+
+    assert_eq!(wrong.status(), StatusCode::SEE_OTHER);
+    let back = wrong.headers()["location"].to_str().unwrap();
+    assert!(
+        back.starts_with("/login?error=Incorrect%20email%20or%20password."),
+        "{back}"
+    );
+    assert!(back.contains("&next=%2Ftodos"), "{back}");
+    assert_eq!(right.status(), StatusCode::SEE_OTHER);
+    assert_eq!(right.headers()["location"], "/todos");
+    assert_eq!(
+        browser
+            .get(app.url("/api/users/me"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::OK
+    );
+    assert_eq!(
+        evil.headers()["location"],
+        "/welcome",
+        "unsafe next targets are replaced"
+    );
+}
+
+#[tokio::test]
+async fn the_signup_form_reports_field_errors_and_signs_in() {
+    let app = TestApp::spawn(Database::Sqlite, Sessions::Embedded).await;
+    let browser = app.new_client();
+    let email = unique_email();
+
+    let refused = browser
+        .post(app.url("/auth/signup"))
+        .form(&[("email", "nope"), ("password", "short"), ("name", "Ada")])
+        .send()
+        .await
+        .unwrap();
+    let created = browser
+        .post(app.url("/auth/signup"))
+        .form(&[
+            ("email", email.as_str()),
+            ("password", PASSWORD),
+            ("name", "Ada"),
+        ])
+        .send()
+        .await
+        .unwrap();
+
+    let back = refused.headers()["location"].to_str().unwrap().to_owned();
+    assert!(back.starts_with("/signup?"), "{back}");
+    assert!(
+        back.contains("error_email=") && back.contains("error_password="),
+        "{back}"
+    );
+    assert!(!back.contains("error_name="), "{back}");
+    assert_eq!(created.headers()["location"], "/welcome");
+    let page = browser
+        .get(app.url(back.as_str()))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains("must be an email address"),
+        "errors render on the page: {page}"
+    );
+}
+
+#[tokio::test]
+async fn a_cross_site_form_post_is_refused() {
+    let app = TestApp::spawn(Database::Sqlite, Sessions::Embedded).await;
+
+    let response = app
+        .client
+        .post(app.url("/auth/login"))
+        .header("origin", "https://evil.example")
+        .form(&[("email", "a@b.co"), ("password", "x")])
+        .send()
+        .await
+        .unwrap();
+
+    assert_eq!(response.status(), StatusCode::FORBIDDEN);
+}
