@@ -11,7 +11,11 @@ export const test = base.extend<{ consoleErrors: string[] }>({
     async ({ page }, use) => {
       const errors: string[] = [];
       page.on("console", (msg) => {
-        if (msg.type() === "error") errors.push(msg.text());
+        // Chromium reports every 4xx/5xx response as "Failed to load resource"; the app
+        // answers 401/404 on purpose, so only real script errors count.
+        if (msg.type() === "error" && !msg.text().startsWith("Failed to load resource")) {
+          errors.push(msg.text());
+        }
       });
       page.on("pageerror", (err) => errors.push(String(err)));
       await use(errors);

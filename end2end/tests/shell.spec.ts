@@ -1,6 +1,10 @@
 import { test, expect, hydrated } from "./fixtures";
 
-test("the home page hydrates: the menu button works only once the WASM runs", async ({ page }) => {
+test.describe("on a narrow screen", () => {
+  // The menu button shows only below 640 px.
+  test.use({ viewport: { width: 400, height: 800 } });
+
+  test("the home page hydrates: the menu button works only once the WASM runs", async ({ page }) => {
   await page.goto("/");
   await expect(page.getByRole("heading", { level: 1 })).toHaveText("Gatehouse");
   await hydrated(page);
@@ -9,6 +13,8 @@ test("the home page hydrates: the menu button works only once the WASM runs", as
   await expect(menu).toHaveAttribute("aria-expanded", "false");
   await menu.click();
   await expect(menu).toHaveAttribute("aria-expanded", "true");
+  await expect(page.getByRole("link", { name: "Sign in" })).toBeVisible();
+  });
 });
 
 test("an unknown path shows the not-found page with status 404", async ({ page }) => {
