@@ -6,6 +6,8 @@
 # by the marker that end2end/run.sh writes only after Playwright passed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# The tools scripts/bootstrap.sh installed: cargo-leptos would otherwise try to download wasm-opt.
+export PATH="$HOME/.cargo/bin:${GATEHOUSE_TOOLS:-$HOME/.cache/gatehouse/tools}/bin:$PATH"
 data=$(mktemp -d)
 trap 'rm -rf "$data"' EXIT
 export DATABASE_URL="sqlite://$data/e2e.db"

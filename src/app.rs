@@ -11,7 +11,7 @@ use crate::{
     auth::{AuthStore, initial::load_initial_state},
     components::nav::NavBar,
     pages::{
-        home::HomePage, login::LoginPage, not_found::NotFoundPage, profile::ProfilePage,
+        customers::CustomersPage, home::HomePage, login::LoginPage, not_found::NotFoundPage, profile::ProfilePage,
         signup::SignupPage, todos::TodosPage, welcome::WelcomePage,
     },
 };
@@ -66,6 +66,7 @@ pub fn App() -> impl IntoView {
                     <Route path=StaticSegment("welcome") ssr=SsrMode::Async view=WelcomePage/>
                     <Route path=StaticSegment("todos") ssr=SsrMode::Async view=TodosPage/>
                     <Route path=StaticSegment("profile") ssr=SsrMode::Async view=ProfilePage/>
+                    <Route path=StaticSegment("customers") ssr=SsrMode::Async view=CustomersPage/>
                 </Routes>
             </main>
         </Router>

@@ -5,7 +5,7 @@ pub mod client;
 
 use crate::{
     domain::{
-        ChangePasswordRequest, CurrentUser, LoginRequest, NewTodoRequest, SignupRequest, Todo,
+        ChangePasswordRequest, CurrentUser, Customer, LoginRequest, NewTodoRequest, SignupRequest, Todo,
         UpdateProfileRequest, UpdateTodoRequest,
     },
     error::AppError,
@@ -50,4 +50,8 @@ pub async fn update_todo(id: i64, body: &UpdateTodoRequest) -> Result<Todo, AppE
 
 pub async fn delete_todo(id: i64) -> Result<(), AppError> {
     request_empty(Method::Delete, &format!("/api/todos/{id}"), None::<&()>).await
+}
+
+pub async fn list_customers() -> Result<Vec<Customer>, AppError> {
+    request(Method::Get, "/api/customers", None::<&()>).await
 }

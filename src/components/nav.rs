@@ -53,6 +53,7 @@ pub fn NavBar() -> impl IntoView {
                     }
                 >
                     <A href="/todos">"Todos"</A>
+                    <A href="/customers">"Customers"</A>
                     <A href="/profile">"Profile"</A>
                     <span class="signed-in-as" data-testid="signed-in-as">
                         "Signed in as "

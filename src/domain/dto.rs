@@ -71,3 +71,15 @@ pub struct UpdateTodoRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub done: Option<bool>,
 }
+
+/// A customer record, as `GET /api/customers` lists it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Customer {
+    pub id: i64,
+    pub name: String,
+    pub email: String,
+    pub company: String,
+    pub plan: String,
+    /// RFC 3339.
+    pub created_at: String,
+}

@@ -1,5 +1,6 @@
 //! One module per route.
 
+pub mod customers;
 pub mod forbidden;
 pub mod home;
 pub mod login;

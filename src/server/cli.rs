@@ -8,6 +8,7 @@ use anyhow::{Context, bail};
 
 use super::{
     config::Settings,
+    customers,
     db::Db,
     passwords, todos,
     users::{self, CreateError, NewUser},
@@ -141,6 +142,18 @@ fn read_password() -> anyhow::Result<String> {
 pub const DEMO_EMAIL: &str = "demo@example.com";
 pub const DEMO_PASSWORD: &str = "demo passphrase 2024";
 
+/// Made-up customers for the `/customers` page in development.
+const DEMO_CUSTOMERS: &[(&str, &str, &str, &str)] = &[
+    ("Ada Lovelace", "ada@analytical.example", "Analytical Engines", "enterprise"),
+    ("Grace Hopper", "grace@cobol.example", "Compilers Inc.", "team"),
+    ("Alan Turing", "alan@bletchley.example", "Bletchley Park", "free"),
+    ("Katherine Johnson", "katherine@orbit.example", "Orbital Mechanics", "enterprise"),
+    ("Edsger Dijkstra", "edsger@paths.example", "Shortest Paths BV", "team"),
+    ("Barbara Liskov", "barbara@substitution.example", "Abstractions LLC", "team"),
+    ("Donald Knuth", "don@tex.example", "Typesetting Co.", "free"),
+    ("Margaret Hamilton", "margaret@apollo.example", "Apollo Software", "enterprise"),
+];
+
 async fn seed_demo(db: &Db) -> anyhow::Result<()> {
     let email = Email::parse(DEMO_EMAIL).map_err(anyhow::Error::msg)?;
     if users::by_email(db, &email).await?.is_some() {
@@ -170,6 +183,9 @@ async fn seed_demo(db: &Db) -> anyhow::Result<()> {
             &TodoTitle::parse(title).map_err(anyhow::Error::msg)?,
         )
         .await?;
+    }
+    for (name, email, company, plan) in DEMO_CUSTOMERS {
+        customers::create(db, name, email, company, plan).await?;
     }
     println!("demo data added: sign in as {DEMO_EMAIL} / {DEMO_PASSWORD}");
     Ok(())

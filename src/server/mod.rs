@@ -5,6 +5,7 @@ pub mod audit;
 pub mod auth;
 pub mod cli;
 pub mod config;
+pub mod customers;
 pub mod db;
 pub mod forms;
 pub mod health;

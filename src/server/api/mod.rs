@@ -2,6 +2,7 @@
 //! domain types, call one `server::` function, answer with a DTO.
 
 pub mod auth;
+pub mod customers;
 pub mod todos;
 pub mod users;
 
@@ -26,6 +27,7 @@ pub fn router() -> Router<AppState> {
         .route("/users/me", get(users::get_me).patch(users::update_me))
         .route("/users/me/password", post(users::change_password))
         .route("/todos", get(todos::list_todos).post(todos::create_todo))
+        .route("/customers", get(customers::list_customers))
         .route(
             "/todos/{id}",
             patch(todos::update_todo).delete(todos::delete_todo),

@@ -1,0 +1,9 @@
+-- Customer records: readable by every signed-in user, managed by admins.
+CREATE TABLE customers (
+    id         BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    name       TEXT NOT NULL,
+    email      TEXT NOT NULL,
+    company    TEXT NOT NULL DEFAULT '',
+    plan       TEXT NOT NULL DEFAULT 'free',
+    created_at BIGINT NOT NULL
+);

@@ -1,0 +1,57 @@
+//! The `customers` table.
+
+use sqlx::FromRow;
+
+use super::{
+    db::Db,
+    users::{now, rfc3339},
+};
+use crate::{domain::Customer, on_db};
+
+#[derive(FromRow)]
+struct Row {
+    id: i64,
+    name: String,
+    email: String,
+    company: String,
+    plan: String,
+    created_at: i64,
+}
+
+impl From<Row> for Customer {
+    fn from(row: Row) -> Self {
+        Customer {
+            id: row.id,
+            name: row.name,
+            email: row.email,
+            company: row.company,
+            plan: row.plan,
+            created_at: rfc3339(row.created_at),
+        }
+    }
+}
+
+pub async fn list(db: &Db) -> Result<Vec<Customer>, sqlx::Error> {
+    let rows = on_db!(db, pool => sqlx::query_as::<_, Row>(
+        "SELECT id, name, email, company, plan, created_at FROM customers ORDER BY id",
+    )
+    .fetch_all(pool)
+    .await)?;
+    Ok(rows.into_iter().map(Customer::from).collect())
+}
+
+/// Adds a customer (seed data and, later, the admin console).
+pub async fn create(db: &Db, name: &str, email: &str, company: &str, plan: &str) -> Result<Customer, sqlx::Error> {
+    let row = on_db!(db, pool => sqlx::query_as::<_, Row>(
+        "INSERT INTO customers (name, email, company, plan, created_at) VALUES ($1, $2, $3, $4, $5)
+         RETURNING id, name, email, company, plan, created_at",
+    )
+    .bind(name)
+    .bind(email)
+    .bind(company)
+    .bind(plan)
+    .bind(now())
+    .fetch_one(pool)
+    .await)?;
+    Ok(row.into())
+}
