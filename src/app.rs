@@ -11,8 +11,8 @@ use crate::{
     auth::{AuthStore, initial::load_initial_state},
     components::nav::NavBar,
     pages::{
-        customers::CustomersPage, home::HomePage, login::LoginPage, not_found::NotFoundPage, profile::ProfilePage,
-        signup::SignupPage, todos::TodosPage, welcome::WelcomePage,
+        customers::CustomersPage, home::HomePage, login::LoginPage, not_found::NotFoundPage,
+        profile::ProfilePage, signup::SignupPage, todos::TodosPage, welcome::WelcomePage,
     },
 };
 

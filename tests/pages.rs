@@ -166,3 +166,21 @@ async fn a_cross_site_form_post_is_refused() {
 
     assert_eq!(response.status(), StatusCode::FORBIDDEN);
 }
+
+#[tokio::test]
+async fn customers_are_listed_for_signed_in_users_only() {
+    let app = TestApp::spawn(Database::Sqlite, Sessions::Embedded).await;
+    gatehouse::server::customers::create(&app.state.db, "Ada", "ada@x.example", "Engines", "team")
+        .await
+        .unwrap();
+
+    let anonymous = app.get("/api/customers").await;
+    app.sign_up(&app.client).await;
+    let signed_in = app.get("/api/customers").await;
+
+    assert_eq!(anonymous.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(signed_in.status(), StatusCode::OK);
+    let list: serde_json::Value = signed_in.json().await.unwrap();
+    assert_eq!(list[0]["name"], "Ada");
+    assert_eq!(list[0]["plan"], "team");
+}

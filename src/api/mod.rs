@@ -5,8 +5,8 @@ pub mod client;
 
 use crate::{
     domain::{
-        ChangePasswordRequest, CurrentUser, Customer, LoginRequest, NewTodoRequest, SignupRequest, Todo,
-        UpdateProfileRequest, UpdateTodoRequest,
+        ChangePasswordRequest, CurrentUser, Customer, LoginRequest, NewTodoRequest, SignupRequest,
+        Todo, UpdateProfileRequest, UpdateTodoRequest,
     },
     error::AppError,
 };

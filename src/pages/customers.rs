@@ -33,7 +33,13 @@ enum Column {
 }
 
 impl Column {
-    const ALL: [Column; 5] = [Column::Name, Column::Email, Column::Company, Column::Plan, Column::Since];
+    const ALL: [Column; 5] = [
+        Column::Name,
+        Column::Email,
+        Column::Company,
+        Column::Plan,
+        Column::Since,
+    ];
 
     fn label(self) -> &'static str {
         match self {
@@ -108,7 +114,8 @@ fn CustomerTable() -> impl IntoView {
         }
     };
 
-    move || match load.get() {
+    move || {
+        match load.get() {
         Load::Loading => view! {
             <table class="data skeleton" aria-busy="true" aria-label="Loading customers">
                 <tbody>
@@ -151,5 +158,6 @@ fn CustomerTable() -> impl IntoView {
             }
             .into_any()
         }
+    }
     }
 }

@@ -144,14 +144,49 @@ pub const DEMO_PASSWORD: &str = "demo passphrase 2024";
 
 /// Made-up customers for the `/customers` page in development.
 const DEMO_CUSTOMERS: &[(&str, &str, &str, &str)] = &[
-    ("Ada Lovelace", "ada@analytical.example", "Analytical Engines", "enterprise"),
-    ("Grace Hopper", "grace@cobol.example", "Compilers Inc.", "team"),
-    ("Alan Turing", "alan@bletchley.example", "Bletchley Park", "free"),
-    ("Katherine Johnson", "katherine@orbit.example", "Orbital Mechanics", "enterprise"),
-    ("Edsger Dijkstra", "edsger@paths.example", "Shortest Paths BV", "team"),
-    ("Barbara Liskov", "barbara@substitution.example", "Abstractions LLC", "team"),
+    (
+        "Ada Lovelace",
+        "ada@analytical.example",
+        "Analytical Engines",
+        "enterprise",
+    ),
+    (
+        "Grace Hopper",
+        "grace@cobol.example",
+        "Compilers Inc.",
+        "team",
+    ),
+    (
+        "Alan Turing",
+        "alan@bletchley.example",
+        "Bletchley Park",
+        "free",
+    ),
+    (
+        "Katherine Johnson",
+        "katherine@orbit.example",
+        "Orbital Mechanics",
+        "enterprise",
+    ),
+    (
+        "Edsger Dijkstra",
+        "edsger@paths.example",
+        "Shortest Paths BV",
+        "team",
+    ),
+    (
+        "Barbara Liskov",
+        "barbara@substitution.example",
+        "Abstractions LLC",
+        "team",
+    ),
     ("Donald Knuth", "don@tex.example", "Typesetting Co.", "free"),
-    ("Margaret Hamilton", "margaret@apollo.example", "Apollo Software", "enterprise"),
+    (
+        "Margaret Hamilton",
+        "margaret@apollo.example",
+        "Apollo Software",
+        "enterprise",
+    ),
 ];
 
 async fn seed_demo(db: &Db) -> anyhow::Result<()> {

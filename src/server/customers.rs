@@ -41,7 +41,13 @@ pub async fn list(db: &Db) -> Result<Vec<Customer>, sqlx::Error> {
 }
 
 /// Adds a customer (seed data and, later, the admin console).
-pub async fn create(db: &Db, name: &str, email: &str, company: &str, plan: &str) -> Result<Customer, sqlx::Error> {
+pub async fn create(
+    db: &Db,
+    name: &str,
+    email: &str,
+    company: &str,
+    plan: &str,
+) -> Result<Customer, sqlx::Error> {
     let row = on_db!(db, pool => sqlx::query_as::<_, Row>(
         "INSERT INTO customers (name, email, company, plan, created_at) VALUES ($1, $2, $3, $4, $5)
          RETURNING id, name, email, company, plan, created_at",

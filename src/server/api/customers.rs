@@ -8,6 +8,9 @@ use crate::{
     server::{auth::Authenticated, customers, state::AppState},
 };
 
-pub async fn list_customers(State(state): State<AppState>, _me: Authenticated) -> Result<Json<Vec<Customer>>, AppError> {
+pub async fn list_customers(
+    State(state): State<AppState>,
+    _me: Authenticated,
+) -> Result<Json<Vec<Customer>>, AppError> {
     Ok(Json(customers::list(&state.db).await?))
 }
