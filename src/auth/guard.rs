@@ -37,13 +37,15 @@ pub fn RequireAuth(children: ChildrenFn) -> impl IntoView {
         });
     });
 
-    let here = move || {
-        let search = location.search.get();
-        let path = location.pathname.get();
+    // The page this guard protects, fixed when it mounts: reading the location reactively
+    // would re-run the guard on its own redirect and loop.
+    let guarded_path = location.pathname.get_untracked();
+    let return_to = {
+        let search = location.search.get_untracked();
         if search.is_empty() {
-            path
+            guarded_path.clone()
         } else {
-            format!("{path}?{search}")
+            format!("{guarded_path}?{search}")
         }
     };
 
@@ -64,10 +66,14 @@ pub fn RequireAuth(children: ChildrenFn) -> impl IntoView {
         if checking.get() && auth.loading().get() {
             return view! { <p class="muted" aria-live="polite">"Loading…"</p> }.into_any();
         }
+        // Someone already navigated away (sign-out goes to /login itself): nothing to guard.
+        if location.pathname.get_untracked() != guarded_path {
+            return ().into_any();
+        }
         redirect_status();
         view! {
             <p class="muted" aria-live="polite">"Redirecting to sign in…"</p>
-            <Redirect path=login_url(&here())/>
+            <Redirect path=login_url(&return_to)/>
         }
         .into_any()
     };

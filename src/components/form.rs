@@ -39,7 +39,7 @@ pub fn Field(
                 type=kind
                 autocomplete=autocomplete
                 required=required
-                prop:value=move || value.map(|v| v.get()).unwrap_or_default()
+                value=move || value.map(|v| v.get()).unwrap_or_default()
                 aria-invalid=move || error.with(Option::is_some).then_some("true")
                 aria-describedby=described
             />

@@ -16,10 +16,11 @@ pub fn NavBar() -> impl IntoView {
     let sign_out = move |_| {
         let navigate = navigate.clone();
         leptos::task::spawn_local(async move {
-            // Local state goes whatever the server says: the user asked to leave.
+            // Local state goes whatever the server says: the user asked to leave. Leave the
+            // page first, so its guard does not send us to /login?next=… instead.
             let _ = crate::api::log_out().await;
-            auth.signed_out();
             navigate("/login", Default::default());
+            auth.signed_out();
         });
     };
 

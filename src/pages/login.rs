@@ -59,7 +59,7 @@ pub fn LoginPage() -> impl IntoView {
             <h1>"Sign in"</h1>
             <form class="form" method="post" action="/auth/login" on:submit=on_submit novalidate>
                 <FormError message=error/>
-                <input type="hidden" name="next" prop:value=move || next().unwrap_or_default()/>
+                <input type="hidden" name="next" value=move || next().unwrap_or_default()/>
                 <Field name="email" label="Email" kind="email" autocomplete="username" value=email
                     error=Signal::derive(|| None::<String>) required=true/>
                 <Field name="password" label="Password" kind="password" autocomplete="current-password"

@@ -71,7 +71,7 @@ pub fn SignupPage() -> impl IntoView {
             <h1>"Create your account"</h1>
             <form class="form" method="post" action="/auth/signup" on:submit=on_submit novalidate>
                 <FormError message=error/>
-                <input type="hidden" name="next" prop:value=move || next().unwrap_or_default()/>
+                <input type="hidden" name="next" value=move || next().unwrap_or_default()/>
                 <Field name="name" label="Name" autocomplete="name" value=name error=name_error required=true/>
                 <Field name="email" label="Email" kind="email" autocomplete="username" value=email
                     error=email_error required=true/>
