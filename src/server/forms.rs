@@ -11,9 +11,8 @@ use serde::Deserialize;
 use tower_sessions::Session;
 
 use super::{
-    api::auth::{authenticate_password, create_account},
-    audit::{self, Event, Kind},
-    auth::{self, ClientInfo},
+    api::auth::{create_account, sign_in_with_password},
+    auth::ClientInfo,
     state::AppState,
 };
 use crate::{
@@ -53,17 +52,8 @@ pub async fn log_in_form(
                 message: "Enter your email and password.".into(),
             }
         })?;
-        let user =
-            authenticate_password(&state, &client, &form.credentials.email, password).await?;
-        auth::sign_in(&state, &session, &user, &client).await?;
-        let event = Event {
-            kind: Kind::SignIn,
-            user_id: Some(user.id),
-            email: Some(&user.email),
-            ip: &client.ip,
-            detail: "password form",
-        };
-        audit::record(&state.db, event).await;
+        let email = &form.credentials.email;
+        sign_in_with_password(&state, &session, &client, email, password, "password form").await?;
         Ok::<_, AppError>(())
     }
     .await;

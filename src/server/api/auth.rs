@@ -112,17 +112,32 @@ pub async fn log_in(
     ApiJson(body): ApiJson<LoginRequest>,
 ) -> Result<Json<CurrentUser>, AppError> {
     let password = field("password", Password::for_sign_in(&body.password))?;
-    let user = authenticate_password(&state, &client, &body.email, password).await?;
-    auth::sign_in(&state, &session, &user, &client).await?;
+    let user =
+        sign_in_with_password(&state, &session, &client, &body.email, password, "password").await?;
+    Ok(Json(user.to_current()))
+}
+
+/// Checks the credentials, signs the account in on `session` (new session id) and records it.
+/// `via` names the door in the audit trail. Shared by the JSON API and the HTML form.
+pub async fn sign_in_with_password(
+    state: &AppState,
+    session: &Session,
+    client: &ClientInfo,
+    email: &str,
+    password: Password,
+    via: &str,
+) -> Result<users::User, AppError> {
+    let user = authenticate_password(state, client, email, password).await?;
+    auth::sign_in(state, session, &user, client).await?;
     let event = Event {
         kind: Kind::SignIn,
         user_id: Some(user.id),
         email: Some(&user.email),
         ip: &client.ip,
-        detail: "password",
+        detail: via,
     };
     audit::record(&state.db, event).await;
-    Ok(Json(user.to_current()))
+    Ok(user)
 }
 
 /// Checks an email and password under throttling and returns the enabled account they open.
