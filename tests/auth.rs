@@ -629,6 +629,12 @@ async fn secure_cookies_use_the_host_prefix() {
     let cookie = set_cookie_header(&response).unwrap();
     assert!(cookie.starts_with("__Host-gatehouse="), "{cookie}");
     assert!(cookie.contains("Secure"), "{cookie}");
+    assert!(
+        response.headers()["strict-transport-security"]
+            .to_str()
+            .unwrap()
+            .contains("max-age=")
+    );
 }
 
 #[tokio::test]
@@ -701,4 +707,38 @@ async fn unknown_api_paths_are_json_404s() {
         response.json::<Value>().await.unwrap()["error"],
         "not_found"
     );
+}
+
+#[tokio::test]
+async fn sign_ins_and_failures_are_audited_without_secrets() {
+    let app = TestApp::spawn(Database::Sqlite, Sessions::Embedded).await;
+    let email = app.sign_up(&app.client).await;
+    app.log_in(&app.new_client(), &email, "a wrong password")
+        .await;
+    app.log_in(&app.new_client(), &email, PASSWORD).await;
+    app.client
+        .post(app.url("/api/auth/logout"))
+        .send()
+        .await
+        .unwrap();
+
+    let gatehouse::server::db::Db::Sqlite(pool) = &app.state.db else {
+        panic!("sqlite expected")
+    };
+    let events: Vec<(String, Option<String>, String, String)> =
+        sqlx::query_as("SELECT kind, email, ip, detail FROM audit_events ORDER BY id")
+            .fetch_all(pool)
+            .await
+            .unwrap();
+
+    let kinds: Vec<&str> = events.iter().map(|(kind, ..)| kind.as_str()).collect();
+    assert_eq!(kinds, ["sign_up", "sign_in_failed", "sign_in", "sign_out"]);
+    assert!(
+        events
+            .iter()
+            .all(|(_, e, ip, _)| e.as_deref() == Some(email.as_str()) && ip == "127.0.0.1"),
+        "{events:?}"
+    );
+    let dump = format!("{events:?}");
+    assert!(!dump.contains(PASSWORD) && !dump.contains("a wrong password"));
 }

@@ -185,3 +185,62 @@ async fn the_sqlite_file_is_created_in_wal_mode() {
 
     assert_eq!(mode, "wal");
 }
+
+#[tokio::test]
+async fn embedded_sessions_survive_a_server_restart() {
+    let first = TestApp::spawn(Database::Sqlite, Sessions::Embedded).await;
+    let email = first.sign_up(&first.client).await;
+    let cookie =
+        common::session_cookie(&first.log_in(&first.client, &email, common::PASSWORD).await)
+            .unwrap();
+
+    let mut spawn = Spawn::new(Database::Sqlite, Sessions::Embedded);
+    spawn.database_url = Some(first.database_url.clone());
+    let restarted = TestApp::spawn_with(spawn).await;
+
+    let me = restarted.get_with_cookie("/api/users/me", &cookie).await;
+    assert_eq!(
+        me.status(),
+        StatusCode::OK,
+        "a rebuild must not sign people out"
+    );
+}
+
+#[tokio::test]
+async fn the_embedded_store_deletes_expired_sessions() {
+    use gatehouse::server::sessions::SqlStore;
+    use tower_sessions::{
+        ExpiredDeletion, SessionStore,
+        session::{Id, Record},
+    };
+    let app = TestApp::spawn(Database::Sqlite, Sessions::Embedded).await;
+    let store = SqlStore::new(app.state.db.clone());
+    let now = time::OffsetDateTime::now_utc();
+    let mut expired = Record {
+        id: Id(1),
+        data: Default::default(),
+        expiry_date: now - time::Duration::seconds(5),
+    };
+    let mut live = Record {
+        id: Id(2),
+        data: Default::default(),
+        expiry_date: now + time::Duration::hours(1),
+    };
+    store.create(&mut expired).await.unwrap();
+    store.create(&mut live).await.unwrap();
+
+    assert!(
+        store.load(&Id(1)).await.unwrap().is_none(),
+        "an expired record never loads"
+    );
+    store.delete_expired().await.unwrap();
+
+    let gatehouse::server::db::Db::Sqlite(pool) = &app.state.db else {
+        panic!("sqlite expected")
+    };
+    let left: Vec<String> = sqlx::query_scalar("SELECT id FROM session_records")
+        .fetch_all(pool)
+        .await
+        .unwrap();
+    assert_eq!(left, [Id(2).to_string()]);
+}

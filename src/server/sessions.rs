@@ -49,7 +49,7 @@ impl Backend {
     /// Chooses Redis when `redis_url` is set, else the embedded store in `db`.
     pub async fn from_settings(settings: &Settings, db: &Db) -> anyhow::Result<Self> {
         let Some(url) = &settings.redis_url else {
-            return Ok(Backend::Sql(SqlStore { db: db.clone() }));
+            return Ok(Backend::Sql(SqlStore::new(db.clone())));
         };
         let pool = connect_redis(url.expose()).await?;
         Ok(Backend::Redis(RedisStore::new(pool.clone()), pool))
@@ -263,6 +263,12 @@ impl<S: SessionStore + Clone> SessionStore for HashedStore<S> {
 #[derive(Clone, Debug)]
 pub struct SqlStore {
     db: Db,
+}
+
+impl SqlStore {
+    pub fn new(db: Db) -> Self {
+        Self { db }
+    }
 }
 
 fn backend_error(err: sqlx::Error) -> StoreError {

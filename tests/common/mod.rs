@@ -70,6 +70,8 @@ pub struct Spawn {
     /// A prepared `site_root`; default: an empty temporary folder.
     pub site_root: Option<PathBuf>,
     pub hash_files: bool,
+    /// Reuse this database instead of a fresh one (a restart).
+    pub database_url: Option<String>,
 }
 
 impl Spawn {
@@ -80,6 +82,7 @@ impl Spawn {
             settings: Vec::new(),
             site_root: None,
             hash_files: false,
+            database_url: None,
         }
     }
 
@@ -97,9 +100,12 @@ impl TestApp {
     pub async fn spawn_with(spawn: Spawn) -> Self {
         init_logs();
         let dir = tempfile::tempdir().expect("temporary folder");
-        let database_url = match spawn.database {
-            Database::Sqlite => format!("sqlite://{}", dir.path().join("test.db").display()),
-            Database::Postgres => fresh_postgres_database().await,
+        let database_url = match (spawn.database_url, spawn.database) {
+            (Some(url), _) => url,
+            (None, Database::Sqlite) => {
+                format!("sqlite://{}", dir.path().join("test.db").display())
+            }
+            (None, Database::Postgres) => fresh_postgres_database().await,
         };
         let mut pairs: Vec<(&str, Value)> = vec![
             ("site_addr", "127.0.0.1:0".into()),
