@@ -60,3 +60,39 @@ test("a cross-site form post is refused", async ({ request }) => {
   });
   expect(response.status()).toBe(403);
 });
+
+test("the remaining rows: 409, profile, password change, delete, throttling", async ({ playwright, baseURL }) => {
+  const request = await playwright.request.newContext({ baseURL });
+  const email = await signUp(request);
+
+  const again = await request.post("/api/auth/signup", { data: { email: email.toUpperCase(), password, name: "X" } });
+  expect(again.status()).toBe(409);
+
+  const renamed = await request.patch("/api/users/me", { data: { name: "Renamed" } });
+  expect(renamed.status()).toBe(200);
+  expect((await renamed.json()).name).toBe("Renamed");
+  expect((await request.patch("/api/users/me", { data: { name: "" } })).status()).toBe(422);
+
+  const wrongCurrent = await request.post("/api/users/me/password", {
+    data: { current_password: "not it at all", new_password: "a new long passphrase" },
+  });
+  expect(wrongCurrent.status()).toBe(403);
+  const changed = await request.post("/api/users/me/password", {
+    data: { current_password: password, new_password: "a new long passphrase" },
+  });
+  expect(changed.status()).toBe(204);
+  expect((await request.get("/api/users/me")).status()).toBe(200);
+
+  const todo = await (await request.post("/api/todos", { data: { title: "to delete" } })).json();
+  expect((await request.delete(`/api/todos/${todo.id}`)).status()).toBe(204);
+  expect((await request.delete(`/api/todos/${todo.id}`)).status()).toBe(404);
+
+  const attacker = await playwright.request.newContext({ baseURL });
+  for (let i = 0; i < 5; i++) {
+    const failed = await attacker.post("/api/auth/login", { data: { email, password: "guess guess guess" } });
+    expect(failed.status()).toBe(401);
+  }
+  const throttled = await attacker.post("/api/auth/login", { data: { email, password: "a new long passphrase" } });
+  expect(throttled.status()).toBe(429);
+  expect(Number(throttled.headers()["retry-after"])).toBeGreaterThan(0);
+});

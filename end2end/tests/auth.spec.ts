@@ -146,3 +146,19 @@ test.describe("without JavaScript", () => {
     await expect(page.getByRole("heading", { name: "Todos" })).toBeVisible();
   });
 });
+
+test("signing in in one tab updates the other", async ({ context, request }) => {
+  const email = await createAccount(request);
+  const idle = await context.newPage();
+  await idle.goto("/");
+  await hydrated(idle);
+  await expect(idle.getByRole("link", { name: "Sign in" })).toBeVisible();
+
+  const active = await context.newPage();
+  await active.goto("/login");
+  await hydrated(active);
+  await signInThroughForm(active, email);
+  await expect(active).toHaveURL(/\/welcome$/);
+
+  await expect(idle.getByTestId("signed-in-as")).toContainText("E2E User", { timeout: 1_000 });
+});
