@@ -13,6 +13,8 @@ trap 'rm -rf "$data"' EXIT
 export DATABASE_URL="sqlite://$data/e2e.db"
 unset REDIS_URL
 export RUST_LOG=${RUST_LOG:-warn}
+# Fresh throttling counters per run: every test signs in from 127.0.0.1.
+export REDIS_KEY_PREFIX="gatehouse-e2e-$$:"
 
 # One pass per session-store/database pair: the embedded defaults, then Redis + PostgreSQL.
 run_pass() {

@@ -7,20 +7,27 @@ cd "$(dirname "$0")/.."
 . scripts/bootstrap.sh --test
 bash scripts/services.sh
 
+# Runs a step and prints how long it took.
+timed() {
+    local start=$SECONDS
+    "$@"
+    printf '    (%ss)\n' "$((SECONDS - start))"
+}
+
 export TEST_POSTGRES_URL=${TEST_POSTGRES_URL:-postgres://postgres:postgres@127.0.0.1:5432/postgres}
 export TEST_REDIS_URL=${TEST_REDIS_URL:-redis://127.0.0.1:6379}
 
 step "cargo fmt --check"
-cargo fmt --all -- --check
+timed cargo fmt --all -- --check
 
 step "clippy (server)"
-cargo clippy --features ssr --all-targets -- -D warnings
+timed cargo clippy --features ssr --all-targets -- -D warnings
 
 step "clippy (browser, wasm32)"
-cargo clippy --lib --no-default-features --features hydrate --target wasm32-unknown-unknown -- -D warnings
+timed cargo clippy --lib --no-default-features --features hydrate --target wasm32-unknown-unknown -- -D warnings
 
 step "cargo test"
-cargo test --features ssr
+timed cargo test --features ssr
 
 step "end-to-end (release build, Chromium)"
-E2E_REDIS_URL=$TEST_REDIS_URL E2E_POSTGRES_ADMIN_URL=$TEST_POSTGRES_URL bash end2end/e2e.sh
+E2E_REDIS_URL=$TEST_REDIS_URL E2E_POSTGRES_ADMIN_URL=$TEST_POSTGRES_URL timed bash end2end/e2e.sh
