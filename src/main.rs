@@ -27,6 +27,14 @@ async fn main() -> anyhow::Result<()> {
         .context("reading the Leptos build settings")?
         .leptos_options;
     leptos_options.site_addr = settings.site_addr;
+    // cargo-leptos names assets by content hash and writes the hashes to `hash.txt` beside the
+    // binary; use them whenever that file is there, so a deployment needs no extra variable.
+    if !leptos_options.hash_files {
+        leptos_options.hash_files = std::env::current_exe()
+            .ok()
+            .and_then(|exe| exe.parent().map(|dir| dir.join(&*leptos_options.hash_file)))
+            .is_some_and(|path| path.is_file());
+    }
 
     let app = Application::build(settings, leptos_options).await?;
     tracing::info!("listening on http://{}", app.local_addr());

@@ -244,3 +244,34 @@ async fn the_embedded_store_deletes_expired_sessions() {
         .unwrap();
     assert_eq!(left, [Id(2).to_string()]);
 }
+
+#[tokio::test]
+async fn the_server_stops_gracefully_when_told_to() {
+    use gatehouse::server::{config::Settings, startup::Application};
+    let dir = tempfile::tempdir().unwrap();
+    let settings = Settings::from_pairs([
+        ("site_addr", "127.0.0.1:0".into()),
+        (
+            "database_url",
+            format!("sqlite://{}", dir.path().join("t.db").display()).into(),
+        ),
+    ])
+    .unwrap();
+    let options = leptos::config::LeptosOptions::builder()
+        .output_name("gatehouse")
+        .build();
+    let app = Application::build(settings, options).await.unwrap();
+    let addr = app.local_addr();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(app.run_until(async {
+        let _ = stopped.await;
+    }));
+    let url = format!("http://{addr}/healthz");
+    assert_eq!(reqwest::get(&url).await.unwrap().status(), StatusCode::OK);
+
+    stop.send(()).unwrap();
+    let outcome = tokio::time::timeout(std::time::Duration::from_secs(5), server).await;
+
+    assert!(outcome.expect("stops within 5 s").unwrap().is_ok());
+    assert!(reqwest::get(&url).await.is_err(), "no longer listening");
+}
