@@ -41,3 +41,19 @@ test("a slow customer list shows a loading skeleton first", async ({ page, reque
   release();
   await expect(page.locator("table.data tbody tr").first()).toContainText("Ada Lovelace");
 });
+
+test("a network failure shows a retry message, and retry recovers", async ({ page, request }) => {
+  const email = await createAccount(request);
+  await page.goto("/login?next=%2Fwelcome");
+  await hydrated(page);
+  await signInThroughForm(page, email);
+  await expect(page).toHaveURL(/\/welcome$/);
+
+  await page.route("**/api/customers", (route) => route.abort("internetdisconnected"));
+  await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Customers" }).click();
+  await expect(page.getByRole("alert")).toContainText("Cannot reach the server");
+
+  await page.unroute("**/api/customers");
+  await page.getByRole("button", { name: "Retry" }).click();
+  await expect(page.locator("table.data tbody tr").first()).toContainText("Ada Lovelace");
+});
