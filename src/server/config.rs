@@ -33,6 +33,11 @@ const KEYS: &[(&str, &str)] = &[
     ("log_format", "LOG_FORMAT"),
     ("redis_key_prefix", "REDIS_KEY_PREFIX"),
     ("auth_check_cache_secs", "AUTH_CHECK_CACHE_SECS"),
+    ("google_hosted_domains", "GOOGLE_HOSTED_DOMAINS"),
+    (
+        "google_jwks_min_refetch_secs",
+        "GOOGLE_JWKS_MIN_REFETCH_SECS",
+    ),
 ];
 
 /// The environment variable that overrides `key`.
@@ -57,6 +62,13 @@ pub struct Settings {
     pub google_client_id: Option<String>,
     /// URL of Google's JWKS (`GOOGLE_JWKS_URL`).
     pub google_jwks_url: String,
+    /// When not empty, only Google Workspace accounts of these domains may sign in
+    /// (`GOOGLE_HOSTED_DOMAINS`, comma-separated).
+    #[serde(deserialize_with = "list_or_comma_separated")]
+    pub google_hosted_domains: Vec<String>,
+    /// Google's keys are refetched at most this often for an unknown key id, and cached at least
+    /// this long whatever their `max-age` says.
+    pub google_jwks_min_refetch_secs: u64,
     /// Lower-cased emails of administrators (`ADMIN_EMAILS`, comma-separated).
     #[serde(deserialize_with = "list_or_comma_separated")]
     pub admin_emails: Vec<String>,
@@ -83,6 +95,8 @@ impl Default for Settings {
             redis_url: None,
             google_client_id: None,
             google_jwks_url: "https://www.googleapis.com/oauth2/v3/certs".into(),
+            google_hosted_domains: Vec::new(),
+            google_jwks_min_refetch_secs: 60,
             admin_emails: Vec::new(),
             session_idle_timeout_secs: 30 * 60,
             session_absolute_lifetime_secs: 12 * 60 * 60,

@@ -8,6 +8,7 @@ pub mod config;
 pub mod customers;
 pub mod db;
 pub mod forms;
+pub mod google;
 pub mod health;
 pub mod http_error;
 pub mod passwords;

@@ -24,7 +24,9 @@ use super::{
     api,
     config::Settings,
     db::Db,
-    forms, health, passwords,
+    forms,
+    google::GoogleVerifier,
+    health, passwords,
     security::{self, CookiePolicy},
     sessions::{Backend, HashedStore, session_hash_key},
     state::AppState,
@@ -61,6 +63,15 @@ impl Application {
         };
         let sessions = HashedStore::new(backend, session_hash_key(&db).await?);
         passwords::warm_up();
+        let google = match &settings.google_client_id {
+            Some(client_id) => Some(Arc::new(GoogleVerifier::new(
+                client_id.clone(),
+                settings.google_jwks_url.clone(),
+                settings.google_hosted_domains.clone(),
+                std::time::Duration::from_secs(settings.google_jwks_min_refetch_secs),
+            )?)),
+            None => None,
+        };
         let listener = TcpListener::bind(settings.site_addr)
             .await
             .with_context(|| format!("binding {} (site_addr)", settings.site_addr))?;
@@ -70,6 +81,7 @@ impl Application {
             db,
             sessions,
             throttle,
+            google,
         };
         tracing::info!(
             database = ?state.db.kind(),

@@ -5,7 +5,9 @@ use std::sync::Arc;
 use axum::extract::FromRef;
 use leptos::config::LeptosOptions;
 
-use super::{config::Settings, db::Db, sessions::Store, throttle::Throttle};
+use super::{
+    config::Settings, db::Db, google::GoogleVerifier, sessions::Store, throttle::Throttle,
+};
 
 /// Cheap to clone: every field is a handle.
 #[derive(Clone, Debug)]
@@ -15,6 +17,8 @@ pub struct AppState {
     pub db: Db,
     pub sessions: Store,
     pub throttle: Throttle,
+    /// Present when Google sign-in is configured.
+    pub google: Option<Arc<GoogleVerifier>>,
 }
 
 impl FromRef<AppState> for LeptosOptions {

@@ -152,3 +152,16 @@ pub async fn set_disabled(db: &Db, id: i64, disabled: bool) -> Result<bool, sqlx
         .await
         .map(|done| done.rows_affected() == 1))
 }
+
+pub async fn by_google_sub(db: &Db, sub: &str) -> Result<Option<User>, sqlx::Error> {
+    let sql = format!("SELECT {COLUMNS} FROM users WHERE google_sub = $1");
+    on_db!(db, pool => sqlx::query_as::<_, User>(&sql).bind(sub).fetch_optional(pool).await)
+}
+
+/// Links a Google account (by its `sub`) to an existing user.
+pub async fn link_google(db: &Db, id: i64, sub: &str) -> Result<Option<User>, sqlx::Error> {
+    let sql = format!(
+        "UPDATE users SET google_sub = $1, updated_at = $2 WHERE id = $3 RETURNING {COLUMNS}"
+    );
+    on_db!(db, pool => sqlx::query_as::<_, User>(&sql).bind(sub).bind(now()).bind(id).fetch_optional(pool).await)
+}

@@ -3,6 +3,7 @@
 
 pub mod auth;
 pub mod customers;
+pub mod google;
 pub mod todos;
 pub mod users;
 
@@ -24,6 +25,8 @@ pub fn router() -> Router<AppState> {
         .route("/auth/signup", post(auth::sign_up))
         .route("/auth/login", post(auth::log_in))
         .route("/auth/logout", post(auth::log_out))
+        .route("/auth/google/nonce", get(google::issue_nonce))
+        .route("/auth/google", post(google::sign_in_with_google))
         .route("/users/me", get(users::get_me).patch(users::update_me))
         .route("/users/me/password", post(users::change_password))
         .route("/todos", get(todos::list_todos).post(todos::create_todo))
