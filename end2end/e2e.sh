@@ -13,6 +13,14 @@ trap 'rm -rf "$data"' EXIT
 export DATABASE_URL="sqlite://$data/e2e.db"
 unset REDIS_URL
 export RUST_LOG=${RUST_LOG:-warn}
+# Google Sign-In against a local stand-in for Google's key endpoint, serving the public half of
+# the test key that the Playwright tests sign ID tokens with.
+jwks_port=3999
+python3 -m http.server "$jwks_port" --bind 127.0.0.1 --directory tests/fixtures >/dev/null 2>&1 &
+jwks_pid=$!
+trap 'kill $jwks_pid 2>/dev/null; rm -rf "$data"' EXIT
+export GOOGLE_CLIENT_ID=e2e-client.apps.googleusercontent.com
+export GOOGLE_JWKS_URL="http://127.0.0.1:$jwks_port/google_jwks_1.json"
 # Fresh throttling counters per run: every test signs in from 127.0.0.1.
 export REDIS_KEY_PREFIX="gatehouse-e2e-$$:"
 
@@ -36,7 +44,7 @@ run_pass embedded
 if [ -n "${E2E_REDIS_URL:-}" ] && [ -n "${E2E_POSTGRES_ADMIN_URL:-}" ]; then
     db="gatehouse_e2e_$$"
     psql "$E2E_POSTGRES_ADMIN_URL" -qc "CREATE DATABASE $db"
-    trap 'psql "$E2E_POSTGRES_ADMIN_URL" -qc "DROP DATABASE IF EXISTS $db WITH (FORCE)" >/dev/null 2>&1; rm -rf "$data"' EXIT
+    trap 'kill $jwks_pid 2>/dev/null; psql "$E2E_POSTGRES_ADMIN_URL" -qc "DROP DATABASE IF EXISTS $db WITH (FORCE)" >/dev/null 2>&1; rm -rf "$data"' EXIT
     export DATABASE_URL="${E2E_POSTGRES_ADMIN_URL%/*}/$db"
     export REDIS_URL="$E2E_REDIS_URL"
     run_pass redis-postgres

@@ -5,7 +5,7 @@ pub mod client;
 
 use crate::{
     domain::{
-        ChangePasswordRequest, CurrentUser, Customer, LoginRequest, NewTodoRequest, SignupRequest,
+        ChangePasswordRequest, CurrentUser, Customer, GoogleCredential, GoogleNonce, LoginRequest, NewTodoRequest, SignupRequest,
         Todo, UpdateProfileRequest, UpdateTodoRequest,
     },
     error::AppError,
@@ -54,4 +54,13 @@ pub async fn delete_todo(id: i64) -> Result<(), AppError> {
 
 pub async fn list_customers() -> Result<Vec<Customer>, AppError> {
     request(Method::Get, "/api/customers", None::<&()>).await
+}
+
+/// A fresh nonce bound to this browser's session, for Google's sign-in prompt.
+pub async fn google_nonce() -> Result<GoogleNonce, AppError> {
+    request(Method::Get, "/api/auth/google/nonce", None::<&()>).await
+}
+
+pub async fn sign_in_with_google(body: &GoogleCredential) -> Result<CurrentUser, AppError> {
+    request(Method::Post, "/api/auth/google", Some(body)).await
 }

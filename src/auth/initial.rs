@@ -12,6 +12,8 @@ pub struct InitialState {
     pub user: Option<CurrentUser>,
     /// How long a successful `/api/users/me` check is trusted, in seconds.
     pub auth_cache_secs: u32,
+    /// Google's OAuth client id, when Google sign-in is on.
+    pub google_client_id: Option<String>,
 }
 
 /// Reads the state from the request's session, checking it as every API request would.
@@ -28,6 +30,7 @@ pub async fn load_initial_state() -> Result<InitialState, AppError> {
     Ok(InitialState {
         user,
         auth_cache_secs: state.settings.auth_check_cache_secs,
+        google_client_id: state.settings.google_client_id.clone(),
     })
 }
 
@@ -45,6 +48,7 @@ pub fn load_initial_state() -> impl Future<Output = Result<InitialState, AppErro
         Ok(InitialState {
             user,
             auth_cache_secs: 20,
+            google_client_id: None,
         })
     })
 }

@@ -27,6 +27,7 @@ pub struct AuthStore {
     /// What the server knew when it rendered the page; applied once, by [`ready`](Self::ready).
     initial: Resource<Result<InitialState, AppError>>,
     applied: StoredValue<bool>,
+    google_client_id: RwSignal<Option<String>>,
 }
 
 /// The store provided by the app shell.
@@ -46,6 +47,7 @@ impl AuthStore {
             cache_ms: StoredValue::new(20_000.0),
             initial,
             applied: StoredValue::new(false),
+            google_client_id: RwSignal::new(None),
         };
         tabs::listen(store);
         store
@@ -69,6 +71,11 @@ impl AuthStore {
 
     pub fn user(&self) -> Signal<Option<CurrentUser>> {
         self.user.into()
+    }
+
+    /// Google's client id when Google sign-in is configured (known after [`ready`](Self::ready)).
+    pub fn google_client_id(&self) -> Signal<Option<String>> {
+        self.google_client_id.into()
     }
 
     pub fn loading(&self) -> Signal<bool> {

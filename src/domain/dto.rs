@@ -83,3 +83,15 @@ pub struct Customer {
     /// RFC 3339.
     pub created_at: String,
 }
+
+/// `GET /api/auth/google/nonce`.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct GoogleNonce {
+    pub nonce: String,
+}
+
+/// `POST /api/auth/google`: the ID token Google's Identity Services returned.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct GoogleCredential {
+    pub credential: String,
+}

@@ -10,9 +10,9 @@ use leptos_router::{
 };
 
 use crate::{
-    auth::use_auth,
+    auth::{google, use_auth},
     components::form::{Field, FormError, submitted_value},
-    domain::{LoginRequest, next::safe_next},
+    domain::{GoogleCredential, LoginRequest, next::safe_next},
     error::AppError,
 };
 
@@ -27,6 +27,43 @@ pub fn LoginPage() -> impl IntoView {
     let password_error = RwSignal::new(None::<String>);
     let email = Signal::derive(move || query.with(|q| q.get("email").unwrap_or_default()));
     let pending = RwSignal::new(false);
+    let google_error = RwSignal::new(None::<String>);
+    // Each Google attempt consumes its nonce; a failed one starts over with a new nonce.
+    let google_attempt = RwSignal::new(0_u32);
+    {
+        let navigate = navigate.clone();
+        Effect::new(move |_| {
+            google_attempt.track();
+            let navigate = navigate.clone();
+            leptos::task::spawn_local(async move {
+                auth.ready().await;
+                let Some(client_id) = auth.google_client_id().get_untracked() else { return };
+                let nonce = match crate::api::google_nonce().await {
+                    Ok(nonce) => nonce.nonce,
+                    Err(err) => return google_error.set(Some(err.message().to_owned())),
+                };
+                let on_credential = move |credential: String| {
+                    let navigate = navigate.clone();
+                    let target = safe_next(next().as_deref());
+                    leptos::task::spawn_local(async move {
+                        match crate::api::sign_in_with_google(&GoogleCredential { credential }).await {
+                            Ok(user) => {
+                                auth.signed_in(user);
+                                navigate(&target, Default::default());
+                            }
+                            Err(err) => {
+                                google_error.set(Some(err.message().to_owned()));
+                                google_attempt.update(|n| *n += 1);
+                            }
+                        }
+                    });
+                };
+                if let Err(message) = google::start(&client_id, &nonce, "google-button", on_credential).await {
+                    google_error.set(Some(message));
+                }
+            });
+        });
+    }
 
     let on_submit = move |event: leptos::ev::SubmitEvent| {
         event.prevent_default();
@@ -68,6 +105,11 @@ pub fn LoginPage() -> impl IntoView {
                     {move || if pending.get() { "Signing in…" } else { "Sign in" }}
                 </button>
             </form>
+            <div class="google" hidden=move || auth.google_client_id().with(Option::is_none)>
+                <p class="divider"><span>"or"</span></p>
+                <div id="google-button" data-testid="google-button"></div>
+                <FormError message=google_error/>
+            </div>
             <p class="muted">
                 "No account yet? "
                 <A href=move || match next() {

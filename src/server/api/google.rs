@@ -5,11 +5,10 @@
 use std::time::Duration;
 
 use axum::{Json, extract::State};
-use serde::{Deserialize, Serialize};
 use tower_sessions::{Session, session::Expiry};
 
 use crate::{
-    domain::{CurrentUser, DisplayName, Email},
+    domain::{CurrentUser, DisplayName, Email, GoogleCredential, GoogleNonce},
     error::AppError,
     server::{
         api::auth::promote_listed_admin,
@@ -27,15 +26,6 @@ const NONCE_KEY: &str = "google_nonce";
 /// How long an anonymous session holding only a nonce lives.
 const NONCE_LIFETIME: Duration = Duration::from_secs(10 * 60);
 
-#[derive(Serialize, Deserialize)]
-pub struct NonceResponse {
-    pub nonce: String,
-}
-
-#[derive(Serialize, Deserialize)]
-pub struct GoogleSignInRequest {
-    pub credential: String,
-}
 
 fn verifier(state: &AppState) -> Result<&GoogleVerifier, AppError> {
     state
@@ -48,7 +38,7 @@ fn verifier(state: &AppState) -> Result<&GoogleVerifier, AppError> {
 pub async fn issue_nonce(
     State(state): State<AppState>,
     session: Session,
-) -> Result<Json<NonceResponse>, AppError> {
+) -> Result<Json<GoogleNonce>, AppError> {
     verifier(&state)?;
     let nonce = hex::encode(rand::random::<[u8; 16]>());
     if session
@@ -65,7 +55,7 @@ pub async fn issue_nonce(
         .insert(NONCE_KEY, &nonce)
         .await
         .map_err(store_error)?;
-    Ok(Json(NonceResponse { nonce }))
+    Ok(Json(GoogleNonce { nonce }))
 }
 
 /// `POST /api/auth/google`: verifies the ID token and signs its account in.
@@ -73,7 +63,7 @@ pub async fn sign_in_with_google(
     State(state): State<AppState>,
     session: Session,
     client: ClientInfo,
-    ApiJson(body): ApiJson<GoogleSignInRequest>,
+    ApiJson(body): ApiJson<GoogleCredential>,
 ) -> Result<Json<CurrentUser>, AppError> {
     let google = verifier(&state)?;
     // Consumed by every attempt, so a token can be replayed never (G4).
