@@ -5,8 +5,8 @@ pub mod client;
 
 use crate::{
     domain::{
-        ChangePasswordRequest, CurrentUser, Customer, GoogleCredential, GoogleNonce, LoginRequest, NewTodoRequest, SignupRequest,
-        Todo, UpdateProfileRequest, UpdateTodoRequest,
+        ChangePasswordRequest, CurrentUser, Customer, GoogleCredential, GoogleNonce, LoginRequest,
+        NewTodoRequest, SignupRequest, Todo, UpdateProfileRequest, UpdateTodoRequest,
     },
     error::AppError,
 };

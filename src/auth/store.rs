@@ -1,7 +1,7 @@
 //! The auth store: the current user, a loading flag and `is_authenticated` as signals, shared
 //! through context, plus the one cached answer to "is this visitor signed in?".
 
-use std::{cell::RefCell, rc::Rc};
+use std::cell::RefCell;
 
 use futures::{
     FutureExt,
@@ -14,6 +14,13 @@ use crate::{domain::CurrentUser, error::AppError};
 
 type Check = Shared<LocalBoxFuture<'static, Result<Option<CurrentUser>, AppError>>>;
 
+thread_local! {
+    /// The `/api/users/me` check under way, shared by every caller that asks meanwhile. A page
+    /// has one store and the browser one thread; kept out of the reactive arena so that nothing
+    /// thread-bound is ever dropped by the server's multi-threaded renderer.
+    static IN_FLIGHT: RefCell<Option<Check>> = const { RefCell::new(None) };
+}
+
 /// Copyable handle to the auth state.
 #[derive(Clone, Copy)]
 pub struct AuthStore {
@@ -21,8 +28,6 @@ pub struct AuthStore {
     loading: RwSignal<bool>,
     /// When `/api/users/me` last confirmed the user (ms since the epoch).
     confirmed_at: StoredValue<Option<f64>>,
-    /// The check under way, shared by every caller that asks meanwhile.
-    in_flight: StoredValue<Rc<RefCell<Option<Check>>>, LocalStorage>,
     cache_ms: StoredValue<f64>,
     /// What the server knew when it rendered the page; applied once, by [`ready`](Self::ready).
     initial: Resource<Result<InitialState, AppError>>,
@@ -43,7 +48,6 @@ impl AuthStore {
             user: RwSignal::new(None),
             loading: RwSignal::new(false),
             confirmed_at: StoredValue::new(None),
-            in_flight: StoredValue::new_local(Rc::default()),
             cache_ms: StoredValue::new(20_000.0),
             initial,
             applied: StoredValue::new(false),
@@ -133,19 +137,18 @@ impl AuthStore {
         if fresh && let Some(user) = self.user.get_untracked() {
             return Ok(Some(user));
         }
-        let slot = self.in_flight.get_value();
-        let existing = slot.borrow().clone();
+        let existing = IN_FLIGHT.with(|slot| slot.borrow().clone());
         let check = match existing {
             Some(check) => check,
             None => {
                 let check = fetch_me().boxed_local().shared();
-                *slot.borrow_mut() = Some(check.clone());
+                IN_FLIGHT.with(|slot| *slot.borrow_mut() = Some(check.clone()));
                 self.loading.set(true);
                 check
             }
         };
         let outcome = check.await;
-        if slot.borrow_mut().take().is_some() {
+        if IN_FLIGHT.with(|slot| slot.borrow_mut().take()).is_some() {
             self.loading.set(false);
             match &outcome {
                 Ok(user) => self.accept(user.clone()),

@@ -37,7 +37,9 @@ pub fn LoginPage() -> impl IntoView {
             let navigate = navigate.clone();
             leptos::task::spawn_local(async move {
                 auth.ready().await;
-                let Some(client_id) = auth.google_client_id().get_untracked() else { return };
+                let Some(client_id) = auth.google_client_id().get_untracked() else {
+                    return;
+                };
                 let nonce = match crate::api::google_nonce().await {
                     Ok(nonce) => nonce.nonce,
                     Err(err) => return google_error.set(Some(err.message().to_owned())),
@@ -46,7 +48,9 @@ pub fn LoginPage() -> impl IntoView {
                     let navigate = navigate.clone();
                     let target = safe_next(next().as_deref());
                     leptos::task::spawn_local(async move {
-                        match crate::api::sign_in_with_google(&GoogleCredential { credential }).await {
+                        match crate::api::sign_in_with_google(&GoogleCredential { credential })
+                            .await
+                        {
                             Ok(user) => {
                                 auth.signed_in(user);
                                 navigate(&target, Default::default());
@@ -58,7 +62,9 @@ pub fn LoginPage() -> impl IntoView {
                         }
                     });
                 };
-                if let Err(message) = google::start(&client_id, &nonce, "google-button", on_credential).await {
+                if let Err(message) =
+                    google::start(&client_id, &nonce, "google-button", on_credential).await
+                {
                     google_error.set(Some(message));
                 }
             });

@@ -26,7 +26,6 @@ const NONCE_KEY: &str = "google_nonce";
 /// How long an anonymous session holding only a nonce lives.
 const NONCE_LIFETIME: Duration = Duration::from_secs(10 * 60);
 
-
 fn verifier(state: &AppState) -> Result<&GoogleVerifier, AppError> {
     state
         .google
