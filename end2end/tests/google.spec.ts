@@ -1,36 +1,7 @@
-import { createSign } from "node:crypto";
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
 import type { Page } from "@playwright/test";
 import { test, expect, hydrated } from "./fixtures";
 import { uniqueEmail } from "./helpers";
-
-// The server verifies these tokens for real, against the JWKS that e2e.sh serves locally.
-const CLIENT_ID = "e2e-client.apps.googleusercontent.com";
-const KEY = readFileSync(join(__dirname, "..", "..", "tests", "fixtures", "google_test_key.pem"));
-
-function signIdToken(claims: Record<string, unknown>): string {
-  const b64 = (value: object) => Buffer.from(JSON.stringify(value)).toString("base64url");
-  const unsigned = `${b64({ alg: "RS256", kid: "test-key-1", typ: "JWT" })}.${b64(claims)}`;
-  const signature = createSign("RSA-SHA256").update(unsigned).sign(KEY).toString("base64url");
-  return `${unsigned}.${signature}`;
-}
-
-function claims(email: string, nonce: string, overrides: Record<string, unknown> = {}) {
-  const now = Math.floor(Date.now() / 1000);
-  return {
-    iss: "https://accounts.google.com",
-    aud: CLIENT_ID,
-    sub: `google-${email}`,
-    email,
-    email_verified: true,
-    name: "Gina Google",
-    nonce,
-    iat: now,
-    exp: now + 3600,
-    ...overrides,
-  };
-}
+import { CLIENT_ID, claims, signIdToken } from "./idtoken";
 
 /** A stand-in for Google's Identity Services script: records the config, renders a button that
  * hands the app's callback whatever token the test put in `window.__gsiToken`. */
