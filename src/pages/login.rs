@@ -111,11 +111,20 @@ pub fn LoginPage() -> impl IntoView {
                     {move || if pending.get() { "Signing in…" } else { "Sign in" }}
                 </button>
             </form>
-            <div class="google" hidden=move || auth.google_client_id().with(Option::is_none)>
-                <p class="divider"><span>"or"</span></p>
-                <div id="google-button" data-testid="google-button"></div>
-                <FormError message=google_error/>
-            </div>
+            // Rendered once the initial state is known, so the server and the browser agree on
+            // whether Google sign-in is on.
+            <Suspense>
+                {move || Suspend::new(async move {
+                    auth.ready().await;
+                    view! {
+                        <div class="google" hidden=move || auth.google_client_id().with(Option::is_none)>
+                            <p class="divider"><span>"or"</span></p>
+                            <div id="google-button" data-testid="google-button"></div>
+                            <FormError message=google_error/>
+                        </div>
+                    }
+                })}
+            </Suspense>
             <p class="muted">
                 "No account yet? "
                 <A href=move || match next() {
