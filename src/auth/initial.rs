@@ -20,7 +20,8 @@ pub struct InitialState {
 #[cfg(feature = "ssr")]
 pub async fn load_initial_state() -> Result<InitialState, AppError> {
     use crate::server::{auth::authenticate, state::AppState};
-    let state = leptos::prelude::expect_context::<AppState>();
+    // Absent when the router renders the app only to list its routes, with no request.
+    let state = leptos::prelude::use_context::<AppState>().ok_or_else(AppError::internal)?;
     let session: tower_sessions::Session = leptos_axum::extract()
         .await
         .map_err(|_| AppError::internal())?;
