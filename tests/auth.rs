@@ -319,24 +319,8 @@ async fn changing_the_password_ends_other_sessions(db: Database, sessions: Sessi
     assert_eq!(weak.status(), StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(ok.status(), StatusCode::NO_CONTENT);
     assert!(session_cookie(&ok).is_some(), "this session gets a new id");
-    assert_eq!(
-        phone
-            .get(app.url("/api/users/me"))
-            .send()
-            .await
-            .unwrap()
-            .status(),
-        StatusCode::UNAUTHORIZED
-    );
-    assert_eq!(
-        laptop
-            .get(app.url("/api/users/me"))
-            .send()
-            .await
-            .unwrap()
-            .status(),
-        StatusCode::OK
-    );
+    assert_eq!(app.me_status(&phone).await, StatusCode::UNAUTHORIZED);
+    assert_eq!(app.me_status(&laptop).await, StatusCode::OK);
     assert_eq!(
         app.log_in(&app.new_client(), &email, PASSWORD)
             .await

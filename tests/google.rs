@@ -166,15 +166,7 @@ async fn a_valid_token_signs_in_a_new_google_account_with_a_rotated_session() {
     assert_eq!(user["name"], "Goo Gle");
     assert_eq!(user["has_google"], true);
     assert_eq!(user["has_password"], false);
-    assert_eq!(
-        browser
-            .get(app.url("/api/users/me"))
-            .send()
-            .await
-            .unwrap()
-            .status(),
-        StatusCode::OK
-    );
+    assert_eq!(app.me_status(&browser).await, StatusCode::OK);
 }
 
 #[tokio::test]

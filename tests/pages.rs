@@ -90,15 +90,7 @@ async fn the_login_form_works_without_javascript() {
     assert!(back.contains("&next=%2Ftodos"), "{back}");
     assert_eq!(right.status(), StatusCode::SEE_OTHER);
     assert_eq!(right.headers()["location"], "/todos");
-    assert_eq!(
-        browser
-            .get(app.url("/api/users/me"))
-            .send()
-            .await
-            .unwrap()
-            .status(),
-        StatusCode::OK
-    );
+    assert_eq!(app.me_status(&browser).await, StatusCode::OK);
     assert_eq!(
         evil.headers()["location"],
         "/welcome",

@@ -265,6 +265,16 @@ impl TestApp {
         .await
     }
 
+    /// The status of `GET /api/users/me` for `client`: is it signed in?
+    pub async fn me_status(&self, client: &reqwest::Client) -> reqwest::StatusCode {
+        client
+            .get(self.url("/api/users/me"))
+            .send()
+            .await
+            .expect("request sent")
+            .status()
+    }
+
     /// A `GET` with exactly this `Cookie` header and no cookie jar.
     pub async fn get_with_cookie(&self, path: &str, cookie: &str) -> reqwest::Response {
         reqwest::Client::new()
