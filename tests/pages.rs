@@ -176,3 +176,19 @@ async fn customers_are_listed_for_signed_in_users_only() {
     assert_eq!(list[0]["name"], "Ada");
     assert_eq!(list[0]["plan"], "team");
 }
+
+#[tokio::test]
+async fn the_login_page_offers_google_only_when_configured() {
+    let plain = TestApp::spawn(Database::Sqlite, Sessions::Embedded).await;
+    let google = TestApp::spawn_with(
+        common::Spawn::new(Database::Sqlite, Sessions::Embedded)
+            .setting("google_client_id", "id.apps.googleusercontent.com"),
+    )
+    .await;
+
+    let without = plain.get("/login").await.text().await.unwrap();
+    let with = google.get("/login").await.text().await.unwrap();
+
+    assert!(without.contains(r#"<div hidden class="google">"#), "{without}");
+    assert!(with.contains(r#"<div class="google">"#), "{with}");
+}

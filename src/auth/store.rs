@@ -65,12 +65,14 @@ impl AuthStore {
         if self.applied.get_value() {
             return;
         }
-        self.applied.set_value(true);
         if let Ok(state) = state {
             self.cache_ms
                 .set_value(f64::from(state.auth_cache_secs) * 1000.0);
+            self.google_client_id.set(state.google_client_id);
             self.accept(state.user);
         }
+        // Marked only once applied, so no caller can see "ready" before the state is in place.
+        self.applied.set_value(true);
     }
 
     pub fn user(&self) -> Signal<Option<CurrentUser>> {
