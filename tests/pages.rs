@@ -189,6 +189,9 @@ async fn the_login_page_offers_google_only_when_configured() {
     let without = plain.get("/login").await.text().await.unwrap();
     let with = google.get("/login").await.text().await.unwrap();
 
-    assert!(without.contains(r#"<div hidden class="google">"#), "{without}");
+    assert!(
+        without.contains(r#"<div hidden class="google">"#),
+        "{without}"
+    );
     assert!(with.contains(r#"<div class="google">"#), "{with}");
 }
