@@ -7,4 +7,4 @@ pub mod initial;
 pub mod store;
 
 pub use guard::RequireAuth;
-pub use store::{AuthStore, use_auth};
+pub use store::{AuthStore, complete_sign_in, use_auth};

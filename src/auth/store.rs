@@ -239,3 +239,32 @@ mod tabs {
     #[cfg(not(feature = "hydrate"))]
     pub fn listen(_: AuthStore) {}
 }
+
+/// Runs a sign-in or sign-up request in the background. `pending` is on while it is under way;
+/// on success the store takes the user (telling other tabs) and the browser goes to `target`;
+/// on failure `on_error` gets the server's answer. Shared by the password forms and Google.
+pub fn complete_sign_in(
+    auth: AuthStore,
+    request: impl Future<Output = Result<CurrentUser, AppError>> + 'static,
+    pending: Option<RwSignal<bool>>,
+    target: String,
+    navigate: impl Fn(&str, leptos_router::NavigateOptions) + 'static,
+    on_error: impl FnOnce(AppError) + 'static,
+) {
+    if let Some(pending) = pending {
+        pending.set(true);
+    }
+    leptos::task::spawn_local(async move {
+        let outcome = request.await;
+        if let Some(pending) = pending {
+            pending.set(false);
+        }
+        match outcome {
+            Ok(user) => {
+                auth.signed_in(user);
+                navigate(&target, Default::default());
+            }
+            Err(err) => on_error(err),
+        }
+    });
+}

@@ -10,7 +10,7 @@ use leptos_router::{
 };
 
 use crate::{
-    auth::{google, use_auth},
+    auth::{complete_sign_in, google, use_auth},
     components::form::{Field, FormError, submitted_value},
     domain::{GoogleCredential, LoginRequest, next::safe_next},
     error::AppError,
@@ -45,22 +45,18 @@ pub fn LoginPage() -> impl IntoView {
                     Err(err) => return google_error.set(Some(err.message().to_owned())),
                 };
                 let on_credential = move |credential: String| {
-                    let navigate = navigate.clone();
-                    let target = safe_next(next().as_deref());
-                    leptos::task::spawn_local(async move {
-                        match crate::api::sign_in_with_google(&GoogleCredential { credential })
-                            .await
-                        {
-                            Ok(user) => {
-                                auth.signed_in(user);
-                                navigate(&target, Default::default());
-                            }
-                            Err(err) => {
-                                google_error.set(Some(err.message().to_owned()));
-                                google_attempt.update(|n| *n += 1);
-                            }
-                        }
-                    });
+                    let body = GoogleCredential { credential };
+                    complete_sign_in(
+                        auth,
+                        async move { crate::api::sign_in_with_google(&body).await },
+                        None,
+                        safe_next(next().as_deref()),
+                        navigate.clone(),
+                        move |err| {
+                            google_error.set(Some(err.message().to_owned()));
+                            google_attempt.update(|n| *n += 1);
+                        },
+                    );
                 };
                 if let Err(message) =
                     google::start(&client_id, &nonce, "google-button", on_credential).await
@@ -77,23 +73,17 @@ pub fn LoginPage() -> impl IntoView {
             email: submitted_value(&event, "email"),
             password: submitted_value(&event, "password"),
         };
-        let navigate = navigate.clone();
-        let target = safe_next(next().as_deref());
-        pending.set(true);
-        leptos::task::spawn_local(async move {
-            let outcome = crate::api::log_in(&body).await;
-            pending.set(false);
-            match outcome {
-                Ok(user) => {
-                    auth.signed_in(user);
-                    navigate(&target, Default::default());
-                }
-                Err(err) => {
-                    password_error.set(err.field_message("password").map(str::to_owned));
-                    error.set(Some(login_message(&err)));
-                }
-            }
-        });
+        complete_sign_in(
+            auth,
+            async move { crate::api::log_in(&body).await },
+            Some(pending),
+            safe_next(next().as_deref()),
+            navigate.clone(),
+            move |err| {
+                password_error.set(err.field_message("password").map(str::to_owned));
+                error.set(Some(login_message(&err)));
+            },
+        );
     };
 
     view! {

@@ -8,7 +8,7 @@ use leptos_router::{
 };
 
 use crate::{
-    auth::use_auth,
+    auth::{complete_sign_in, use_auth},
     components::form::{Field, FormError, submitted_value},
     domain::{SignupRequest, next::safe_next, password},
     error::AppError,
@@ -40,29 +40,23 @@ pub fn SignupPage() -> impl IntoView {
             password: submitted_value(&event, "password"),
             name: submitted_value(&event, "name"),
         };
-        let navigate = navigate.clone();
-        let target = safe_next(next().as_deref());
-        pending.set(true);
-        leptos::task::spawn_local(async move {
-            let outcome = crate::api::sign_up(&body).await;
-            pending.set(false);
-            match outcome {
-                Ok(user) => {
-                    auth.signed_in(user);
-                    navigate(&target, Default::default());
-                }
-                Err(err) => {
-                    let field = |name: &str| err.field_message(name).map(str::to_owned);
-                    email_error.set(field("email"));
-                    password_error.set(field("password"));
-                    name_error.set(field("name"));
-                    error.set(Some(match &err {
-                        AppError::Validation { .. } => "Please correct the fields below.".into(),
-                        other => other.message().to_owned(),
-                    }));
-                }
-            }
-        });
+        complete_sign_in(
+            auth,
+            async move { crate::api::sign_up(&body).await },
+            Some(pending),
+            safe_next(next().as_deref()),
+            navigate.clone(),
+            move |err| {
+                let field = |name: &str| err.field_message(name).map(str::to_owned);
+                email_error.set(field("email"));
+                password_error.set(field("password"));
+                name_error.set(field("name"));
+                error.set(Some(match &err {
+                    AppError::Validation { .. } => "Please correct the fields below.".into(),
+                    other => other.message().to_owned(),
+                }));
+            },
+        );
     };
 
     view! {
