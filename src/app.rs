@@ -11,8 +11,9 @@ use crate::{
     auth::{AuthStore, initial::load_initial_state},
     components::nav::NavBar,
     pages::{
-        customers::CustomersPage, home::HomePage, login::LoginPage, not_found::NotFoundPage,
-        profile::ProfilePage, signup::SignupPage, todos::TodosPage, welcome::WelcomePage,
+        admin::AdminPage, customers::CustomersPage, home::HomePage, login::LoginPage,
+        not_found::NotFoundPage, profile::ProfilePage, sessions::SessionsPage, signup::SignupPage,
+        todos::TodosPage, welcome::WelcomePage,
     },
 };
 
@@ -67,6 +68,8 @@ pub fn App() -> impl IntoView {
                     <Route path=StaticSegment("todos") ssr=SsrMode::Async view=TodosPage/>
                     <Route path=StaticSegment("profile") ssr=SsrMode::Async view=ProfilePage/>
                     <Route path=StaticSegment("customers") ssr=SsrMode::Async view=CustomersPage/>
+                    <Route path=StaticSegment("sessions") ssr=SsrMode::Async view=SessionsPage/>
+                    <Route path=StaticSegment("admin") ssr=SsrMode::Async view=AdminPage/>
                 </Routes>
             </main>
         </Router>

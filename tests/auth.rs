@@ -151,10 +151,21 @@ async fn a_disabled_account_cannot_log_in_and_its_cookie_dies(db: Database, sess
     let existing = app.get("/api/users/me").await;
     let login = app.log_in(&app.new_client(), &email, PASSWORD).await;
 
+    let after = app.get("/api/users/me").await;
+
     assert_eq!(
         existing.status(),
+        StatusCode::FORBIDDEN,
+        "the very next request is refused as disabled"
+    );
+    assert_eq!(
+        existing.json::<Value>().await.unwrap()["message"],
+        "This account is disabled."
+    );
+    assert_eq!(
+        after.status(),
         StatusCode::UNAUTHORIZED,
-        "the very next request is refused"
+        "and the session is gone"
     );
     assert_eq!(login.status(), StatusCode::FORBIDDEN);
     assert!(session_cookie(&login).is_none());

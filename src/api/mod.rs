@@ -5,8 +5,10 @@ pub mod client;
 
 use crate::{
     domain::{
-        ChangePasswordRequest, CurrentUser, Customer, GoogleCredential, GoogleNonce, LoginRequest,
-        NewTodoRequest, SignupRequest, Todo, UpdateProfileRequest, UpdateTodoRequest,
+        AdminUserUpdate, AdminUserView, AuditPage, ChangePasswordRequest, CurrentUser, Customer,
+        GoogleCredential, GoogleNonce, LoginRequest, NewCustomerRequest, NewTodoRequest,
+        SessionInfo, SignupRequest, Todo, UpdateCustomerRequest, UpdateProfileRequest,
+        UpdateTodoRequest, UserPage, next::encode_component,
     },
     error::AppError,
 };
@@ -63,4 +65,62 @@ pub async fn google_nonce() -> Result<GoogleNonce, AppError> {
 
 pub async fn sign_in_with_google(body: &GoogleCredential) -> Result<CurrentUser, AppError> {
     request(Method::Post, "/api/auth/google", Some(body)).await
+}
+
+pub async fn create_customer(body: &NewCustomerRequest) -> Result<Customer, AppError> {
+    request(Method::Post, "/api/customers", Some(body)).await
+}
+
+pub async fn update_customer(id: i64, body: &UpdateCustomerRequest) -> Result<Customer, AppError> {
+    request(Method::Patch, &format!("/api/customers/{id}"), Some(body)).await
+}
+
+pub async fn delete_customer(id: i64) -> Result<(), AppError> {
+    request_empty(Method::Delete, &format!("/api/customers/{id}"), None::<&()>).await
+}
+
+/// The signed-in user's live sessions.
+pub async fn list_sessions() -> Result<Vec<SessionInfo>, AppError> {
+    request(Method::Get, "/api/sessions", None::<&()>).await
+}
+
+pub async fn end_session(id: &str) -> Result<(), AppError> {
+    let path = format!("/api/sessions/{}", encode_component(id));
+    request_empty(Method::Delete, &path, None::<&()>).await
+}
+
+/// Signs out every other browser and device.
+pub async fn end_other_sessions() -> Result<(), AppError> {
+    request_empty(Method::Delete, "/api/sessions", None::<&()>).await
+}
+
+pub async fn admin_users(query: &str, page: u32) -> Result<UserPage, AppError> {
+    let path = format!(
+        "/api/admin/users?query={}&page={page}",
+        encode_component(query)
+    );
+    request(Method::Get, &path, None::<&()>).await
+}
+
+pub async fn admin_update_user(id: i64, body: &AdminUserUpdate) -> Result<AdminUserView, AppError> {
+    request(Method::Patch, &format!("/api/admin/users/{id}"), Some(body)).await
+}
+
+pub async fn admin_user_sessions(id: i64) -> Result<Vec<SessionInfo>, AppError> {
+    let path = format!("/api/admin/users/{id}/sessions");
+    request(Method::Get, &path, None::<&()>).await
+}
+
+pub async fn admin_end_user_sessions(id: i64) -> Result<(), AppError> {
+    let path = format!("/api/admin/users/{id}/sessions");
+    request_empty(Method::Delete, &path, None::<&()>).await
+}
+
+pub async fn admin_audit(page: u32) -> Result<AuditPage, AppError> {
+    request(
+        Method::Get,
+        &format!("/api/admin/audit?page={page}"),
+        None::<&()>,
+    )
+    .await
 }

@@ -4,7 +4,7 @@ use leptos::prelude::*;
 use leptos_router::{components::Redirect, hooks::use_location};
 
 use super::use_auth;
-use crate::{domain::next::login_url, error::AppError};
+use crate::{domain::next::login_url, error::AppError, pages::forbidden::Forbidden};
 
 /// Shows `children` to signed-in visitors and sends everyone else to
 /// `/login?next=<this page>`.
@@ -90,6 +90,35 @@ pub fn RequireAuth(children: ChildrenFn) -> impl IntoView {
         </Suspense>
     }
 }
+
+/// Shows `children` to admins and the Forbidden page (status 403 when rendered on the server) to
+/// everyone else. Sits inside [`RequireAuth`]. Only a courtesy: every admin endpoint checks the
+/// role on the server itself.
+#[component]
+pub fn RequireAdmin(children: ChildrenFn) -> impl IntoView {
+    let auth = use_auth();
+    move || {
+        if auth
+            .user()
+            .with(|user| user.as_ref().is_some_and(|u| u.is_admin))
+        {
+            children().into_any()
+        } else {
+            forbidden_status();
+            view! { <Forbidden/> }.into_any()
+        }
+    }
+}
+
+#[cfg(feature = "ssr")]
+fn forbidden_status() {
+    if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
+        response.set_status(http::StatusCode::FORBIDDEN);
+    }
+}
+
+#[cfg(not(feature = "ssr"))]
+fn forbidden_status() {}
 
 /// `<Redirect>` sets `Location` while the server renders; this makes the status a redirect, so
 /// the browser follows it before showing anything.

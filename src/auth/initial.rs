@@ -25,9 +25,12 @@ pub async fn load_initial_state() -> Result<InitialState, AppError> {
     let session: tower_sessions::Session = leptos_axum::extract()
         .await
         .map_err(|_| AppError::internal())?;
-    let user = authenticate(&state, session)
-        .await?
-        .map(|me| me.user.to_current());
+    let user = match authenticate(&state, session).await {
+        Ok(me) => me.map(|me| me.user.to_current()),
+        // A disabled account's session has just ended: the page shows a signed-out visitor.
+        Err(AppError::Forbidden { .. }) => None,
+        Err(err) => return Err(err),
+    };
     Ok(InitialState {
         user,
         auth_cache_secs: state.settings.auth_check_cache_secs,

@@ -6,5 +6,5 @@ pub mod guard;
 pub mod initial;
 pub mod store;
 
-pub use guard::RequireAuth;
+pub use guard::{RequireAdmin, RequireAuth};
 pub use store::{AuthStore, complete_sign_in, use_auth};

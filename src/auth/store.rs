@@ -110,10 +110,20 @@ impl AuthStore {
         self.user.set(Some(user));
     }
 
-    /// Passes a result through, signing out on 401 so the guard sends the visitor to log in.
+    /// Passes a result through, signing out on 401 so the guard sends the visitor to log in. A
+    /// 403 means the account changed (disabled, or no longer an admin): ask the server again at
+    /// once rather than trust the cached user.
     pub fn check<T>(&self, result: Result<T, AppError>) -> Result<T, AppError> {
-        if matches!(result, Err(AppError::Unauthenticated { .. })) {
-            self.signed_out();
+        match &result {
+            Err(AppError::Unauthenticated { .. }) => self.signed_out(),
+            Err(AppError::Forbidden { .. }) => {
+                self.invalidate();
+                let store = *self;
+                leptos::task::spawn_local(async move {
+                    let _ = store.ensure().await;
+                });
+            }
+            _ => {}
         }
         result
     }

@@ -1,4 +1,5 @@
 //! Reusable views.
 
 pub mod form;
+pub mod format;
 pub mod nav;

@@ -56,6 +56,10 @@ pub fn NavBar() -> impl IntoView {
                     <A href="/todos">"Todos"</A>
                     <A href="/customers">"Customers"</A>
                     <A href="/profile">"Profile"</A>
+                    <A href="/sessions">"Sessions"</A>
+                    <Show when=move || auth.user().with(|u| u.as_ref().is_some_and(|u| u.is_admin))>
+                        <A href="/admin">"Admin"</A>
+                    </Show>
                     <span class="signed-in-as" data-testid="signed-in-as">
                         "Signed in as "
                         <strong>{move || auth.user().get().map(|u| u.name).unwrap_or_default()}</strong>

@@ -95,3 +95,158 @@ pub struct GoogleNonce {
 pub struct GoogleCredential {
     pub credential: String,
 }
+
+/// One live session, as `GET /api/sessions` and the admin console list it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SessionInfo {
+    /// An opaque handle for `DELETE /api/sessions/{id}`: never the cookie's value, and useless
+    /// as one.
+    pub id: String,
+    /// RFC 3339.
+    pub created_at: String,
+    /// RFC 3339, accurate to about a minute.
+    pub last_seen_at: String,
+    pub ip: String,
+    pub user_agent: String,
+    /// Whether this is the session making the request.
+    pub current: bool,
+}
+
+/// `?page=&per_page=` of a paged list: pages count from 1.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PageRequest {
+    pub page: u32,
+    pub per_page: u32,
+}
+
+impl PageRequest {
+    pub const DEFAULT_PER_PAGE: u32 = 20;
+    pub const MAX_PER_PAGE: u32 = 100;
+
+    /// Reads the two parameters, either of which may be absent.
+    pub fn parse(
+        page: Option<&str>,
+        per_page: Option<&str>,
+    ) -> Result<Self, (&'static str, String)> {
+        let number = |name: &'static str, raw: Option<&str>, default: u32, max: u32| match raw {
+            None | Some("") => Ok(default),
+            Some(raw) => match raw.trim().parse::<u32>() {
+                Ok(n) if (1..=max).contains(&n) => Ok(n),
+                _ => Err((name, format!("must be a whole number from 1 to {max}"))),
+            },
+        };
+        Ok(Self {
+            page: number("page", page, 1, 1_000_000)?,
+            per_page: number(
+                "per_page",
+                per_page,
+                Self::DEFAULT_PER_PAGE,
+                Self::MAX_PER_PAGE,
+            )?,
+        })
+    }
+
+    pub fn limit(&self) -> i64 {
+        i64::from(self.per_page)
+    }
+
+    pub fn offset(&self) -> i64 {
+        i64::from(self.page - 1) * i64::from(self.per_page)
+    }
+}
+
+impl Default for PageRequest {
+    fn default() -> Self {
+        Self {
+            page: 1,
+            per_page: Self::DEFAULT_PER_PAGE,
+        }
+    }
+}
+
+/// An account as the admin console sees it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AdminUserView {
+    pub id: i64,
+    pub email: String,
+    pub name: String,
+    pub is_admin: bool,
+    pub disabled: bool,
+    pub has_password: bool,
+    pub has_google: bool,
+    /// RFC 3339.
+    pub created_at: String,
+    /// How many live sessions the user has.
+    pub session_count: u64,
+}
+
+/// `GET /api/admin/users`: one page of users, oldest account first.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UserPage {
+    pub users: Vec<AdminUserView>,
+    pub page: u32,
+    pub per_page: u32,
+    /// How many users match the query, over all pages.
+    pub total: u64,
+}
+
+/// `PATCH /api/admin/users/{id}`: either or both.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct AdminUserUpdate {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub disabled: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub is_admin: Option<bool>,
+}
+
+/// One entry of the audit trail.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditEvent {
+    pub id: i64,
+    /// RFC 3339.
+    pub at: String,
+    /// `sign_in`, `sign_in_failed`, `sign_out`, `session_revoked`, `user_disabled`, …
+    pub kind: String,
+    /// Whom it concerns.
+    pub user_id: Option<i64>,
+    pub email: Option<String>,
+    /// Who did it, when that was someone else (an admin).
+    pub actor_id: Option<i64>,
+    pub actor_email: Option<String>,
+    pub ip: String,
+    pub detail: String,
+}
+
+/// `GET /api/admin/audit`: one page of events, newest first.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditPage {
+    pub events: Vec<AuditEvent>,
+    pub page: u32,
+    pub per_page: u32,
+    pub total: u64,
+}
+
+/// `POST /api/customers`.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct NewCustomerRequest {
+    pub name: String,
+    pub email: String,
+    #[serde(default)]
+    pub company: String,
+    /// `free` (the default), `team` or `enterprise`.
+    #[serde(default)]
+    pub plan: Option<String>,
+}
+
+/// `PATCH /api/customers/{id}`: any subset of the fields.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct UpdateCustomerRequest {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub company: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub plan: Option<String>,
+}

@@ -1,6 +1,8 @@
 //! Types shared by the server and the browser: validated newtypes ("parse, don't validate") and
 //! the JSON shapes of the API.
 
+pub mod customer;
+pub mod device;
 pub mod dto;
 pub mod email;
 pub mod next;

@@ -44,7 +44,12 @@ fn TodoList() -> impl IntoView {
         leptos::task::spawn_local(async move {
             match auth.check(api::list_todos().await) {
                 Ok(list) => {
-                    todos.set(list);
+                    // A todo added while the list was loading is not in it yet: keep it.
+                    todos.update(|current| {
+                        current.retain(|todo| todo.id < 0);
+                        let pending = std::mem::replace(current, list);
+                        current.extend(pending);
+                    });
                     load.set(Load::Ready);
                 }
                 Err(err) => load.set(Load::Failed(err.message().to_owned())),
@@ -70,7 +75,7 @@ fn TodoList() -> impl IntoView {
         }
         leptos::task::spawn_local(async move {
             match auth.check(api::create_todo(&NewTodoRequest { title }).await) {
-                Ok(saved) => replace(todos, temp_id, Some(saved)),
+                Ok(saved) => confirm(todos, temp_id, saved),
                 Err(err) => {
                     replace(todos, temp_id, None);
                     report(error, &err);
@@ -250,6 +255,23 @@ fn replace(todos: RwSignal<Vec<Todo>>, id: i64, todo: Option<Todo>) {
                     list.remove(position);
                 }
             }
+        }
+    });
+}
+
+/// Swaps the placeholder `temp_id` for the todo the server saved. A list load that finished in
+/// between may already hold it, and then the placeholder just goes.
+fn confirm(todos: RwSignal<Vec<Todo>>, temp_id: i64, saved: Todo) {
+    todos.update(|list| {
+        let placeholder = list.iter().position(|t| t.id == temp_id);
+        let already_listed = list.iter().any(|t| t.id == saved.id);
+        match (placeholder, already_listed) {
+            (Some(position), false) => list[position] = saved,
+            (Some(position), true) => {
+                list.remove(position);
+            }
+            (None, false) => list.push(saved),
+            (None, true) => {}
         }
     });
 }

@@ -39,6 +39,10 @@ pub struct SessionAuth {
     pub signed_in_at: i64,
     /// The last time a request refreshed the idle timeout (unix seconds).
     pub seen_at: i64,
+    /// Whether the user was an admin when this session id was issued. When the role changes,
+    /// the next request gets a new id (SECURITY S1, privilege change).
+    #[serde(default)]
+    pub is_admin: bool,
 }
 
 /// Where a request came from, for the session list and the audit trail.
@@ -76,7 +80,8 @@ impl<S: Send + Sync> FromRequestParts<S> for ClientInfo {
 ///
 /// Extracting it loads the session (one store round trip) and the user row, so a disabled or
 /// deleted account, or a revoked session, is refused on its very next request on every instance
-/// (SECURITY S7). Anything less is 401; a store or database outage is 503.
+/// (SECURITY S7): no session, or a revoked or expired one, is 401; a disabled account is 403
+/// (once: that session ends with the answer); a store or database outage is 503.
 pub struct Authenticated {
     pub user: User,
     pub session: Session,
@@ -100,8 +105,33 @@ impl FromRequestParts<AppState> for Authenticated {
     }
 }
 
+/// A request made by a signed-in admin; anyone else signed in gets 403.
+pub struct Admin(pub Authenticated);
+
+impl FromRequestParts<AppState> for Admin {
+    type Rejection = AppError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let me = Authenticated::from_request_parts(parts, state).await?;
+        if !me.user.is_admin {
+            return Err(AppError::forbidden("This needs an administrator."));
+        }
+        Ok(Admin(me))
+    }
+}
+
+/// The answer for a session whose account has been disabled.
+pub fn account_disabled() -> AppError {
+    AppError::forbidden("This account is disabled.")
+}
+
 /// The signed-in user behind `session`, if any, refreshing the idle timeout when due. Ends
-/// sessions that outlived their limits or whose user is gone or disabled.
+/// sessions that outlived their limits or whose user is gone, and those of a disabled user,
+/// answering [`account_disabled`] for them. A session issued before the user's role changed
+/// gets a new id here.
 pub async fn authenticate(
     state: &AppState,
     session: Session,
@@ -130,12 +160,20 @@ pub async fn authenticate(
         .map_err(db_error)?
     {
         Some(user) if !user.disabled => user,
-        _ => {
+        Some(_) => {
+            end_session(state, &session).await?;
+            return Err(account_disabled());
+        }
+        None => {
             end_session(state, &session).await?;
             return Ok(None);
         }
     };
-    if freshness == Freshness::Stale {
+    if auth.is_admin != user.is_admin {
+        auth.is_admin = user.is_admin;
+        auth.seen_at = now;
+        rotate(state, &session, &auth).await?;
+    } else if freshness == Freshness::Stale {
         auth.seen_at = now;
         let expires_at = set_expiry(
             &session,
@@ -217,6 +255,7 @@ pub async fn sign_in(
         user_id: user.id,
         signed_in_at: now,
         seen_at: now,
+        is_admin: user.is_admin,
     };
     let expires_at = set_expiry(
         session,
@@ -246,6 +285,66 @@ pub async fn sign_in(
     .await
     .map(|_| ()))
     .map_err(db_error)?;
+    enforce_session_cap(state, user.id, &handle).await
+}
+
+/// Gives a signed-in session a new id, keeping its index row (its handle changes with the id).
+async fn rotate(state: &AppState, session: &Session, auth: &SessionAuth) -> Result<(), AppError> {
+    let Some(old) = session.id() else {
+        return Ok(());
+    };
+    session.cycle_id().await.map_err(store_error)?;
+    let expires_at = set_expiry(
+        session,
+        auth,
+        state.settings.session_idle_timeout_secs,
+        state.settings.session_absolute_lifetime_secs as i64,
+    );
+    session.insert(AUTH_KEY, *auth).await.map_err(store_error)?;
+    session.save().await.map_err(store_error)?;
+    let new = session.id().ok_or_else(|| {
+        tracing::error!("a saved session has no id");
+        AppError::internal()
+    })?;
+    on_db!(&state.db, pool => sqlx::query(
+        "UPDATE user_sessions SET handle = $1, last_seen_at = $2, expires_at = $3 WHERE handle = $4",
+    )
+    .bind(handle_of(state, &new))
+    .bind(auth.seen_at)
+    .bind(expires_at)
+    .bind(handle_of(state, &old))
+    .execute(pool)
+    .await
+    .map(|_| ()))
+    .map_err(db_error)
+}
+
+/// Ends the oldest sessions of `user_id` beyond `max_sessions_per_user`, never `newest`.
+async fn enforce_session_cap(state: &AppState, user_id: i64, newest: &str) -> Result<(), AppError> {
+    let cap = state.settings.max_sessions_per_user;
+    if cap == 0 {
+        return Ok(());
+    }
+    let others: Vec<String> = on_db!(&state.db, pool => sqlx::query_scalar(
+        "SELECT handle FROM user_sessions WHERE user_id = $1 AND handle <> $2
+         ORDER BY created_at DESC, last_seen_at DESC",
+    )
+    .bind(user_id)
+    .bind(newest)
+    .fetch_all(pool)
+    .await)
+    .map_err(db_error)?;
+    let surplus = others.get(cap as usize - 1..).unwrap_or_default();
+    for handle in surplus {
+        end_by_handle(state, handle).await?;
+    }
+    if !surplus.is_empty() {
+        tracing::info!(
+            user_id,
+            ended = surplus.len(),
+            "session cap reached: ended the oldest"
+        );
+    }
     Ok(())
 }
 
@@ -285,20 +384,26 @@ pub async fn end_sessions_of(
         .iter()
         .filter(|handle| Some(handle.as_str()) != keep)
     {
-        if let Ok(storage_id) = handle.parse::<Id>() {
-            state
-                .sessions
-                .delete_by_storage_id(&storage_id)
-                .await
-                .map_err(|err| {
-                    tracing::warn!(error = %err, "session store unavailable");
-                    AppError::unavailable("The session store")
-                })?;
-        }
-        delete_index_rows(&state.db, "handle = $1", handle).await?;
+        end_by_handle(state, handle).await?;
         ended += 1;
     }
     Ok(ended)
+}
+
+/// Ends the session with this handle (not the current request's: use [`end_session`] for that,
+/// or the response would save it again): the store record first, then its index row.
+pub async fn end_by_handle(state: &AppState, handle: &str) -> Result<(), AppError> {
+    if let Ok(storage_id) = handle.parse::<Id>() {
+        state
+            .sessions
+            .delete_by_storage_id(&storage_id)
+            .await
+            .map_err(|err| {
+                tracing::warn!(error = %err, "session store unavailable");
+                AppError::unavailable("The session store")
+            })?;
+    }
+    delete_index_rows(&state.db, "handle = $1", handle).await
 }
 
 async fn delete_index_rows(db: &Db, condition: &str, value: &str) -> Result<(), AppError> {
@@ -319,6 +424,7 @@ mod tests {
             user_id: 1,
             signed_in_at,
             seen_at,
+            is_admin: false,
         }
     }
 

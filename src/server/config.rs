@@ -30,6 +30,7 @@ const KEYS: &[(&str, &str)] = &[
         "SESSION_ABSOLUTE_LIFETIME_SECS",
     ),
     ("session_cookie_secure", "SESSION_COOKIE_SECURE"),
+    ("max_sessions_per_user", "MAX_SESSIONS_PER_USER"),
     ("log_format", "LOG_FORMAT"),
     ("redis_key_prefix", "REDIS_KEY_PREFIX"),
     ("auth_check_cache_secs", "AUTH_CHECK_CACHE_SECS"),
@@ -78,6 +79,9 @@ pub struct Settings {
     pub session_absolute_lifetime_secs: u64,
     /// Whether the session cookie is `Secure` (and `__Host-` prefixed).
     pub session_cookie_secure: bool,
+    /// How many sessions one user may have at once; signing in beyond it ends the oldest.
+    /// 0: no limit.
+    pub max_sessions_per_user: u32,
     /// `text` or `json`.
     pub log_format: LogFormat,
     /// Prefix of the Redis keys Gatehouse writes besides sessions (throttling counters), so
@@ -102,6 +106,7 @@ impl Default for Settings {
             session_absolute_lifetime_secs: 12 * 60 * 60,
             // Secure unless the settings file says this is plain-http development.
             session_cookie_secure: true,
+            max_sessions_per_user: 10,
             log_format: LogFormat::Text,
             redis_key_prefix: "gatehouse:".into(),
             auth_check_cache_secs: 20,

@@ -13,6 +13,7 @@ pub mod health;
 pub mod http_error;
 pub mod passwords;
 pub mod security;
+pub mod session_index;
 pub mod sessions;
 pub mod startup;
 pub mod state;

@@ -86,21 +86,27 @@ impl Backend {
         }
     }
 
-    /// Starts the background task that removes expired sessions, where the store needs one
-    /// (Redis expires keys itself).
-    pub fn spawn_cleanup(&self) {
-        if let Backend::Sql(store) = self {
-            let store = store.clone();
-            tokio::spawn(async move {
-                let mut tick = tokio::time::interval(CLEANUP_INTERVAL);
-                loop {
-                    tick.tick().await;
-                    if let Err(err) = store.delete_expired().await {
-                        tracing::warn!(error = %err, "could not delete expired sessions");
-                    }
+    /// Starts the background task that removes expired sessions from the embedded store (Redis
+    /// expires keys itself) and expired rows from the session index.
+    pub fn spawn_cleanup(&self, db: Db) {
+        let store = match self {
+            Backend::Sql(store) => Some(store.clone()),
+            Backend::Redis(..) => None,
+        };
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(CLEANUP_INTERVAL);
+            loop {
+                tick.tick().await;
+                if let Some(store) = &store
+                    && let Err(err) = store.delete_expired().await
+                {
+                    tracing::warn!(error = %err, "could not delete expired sessions");
                 }
-            });
-        }
+                if let Err(err) = super::session_index::prune_expired(&db).await {
+                    tracing::warn!(error = %err, "could not prune the session index");
+                }
+            }
+        });
     }
 }
 

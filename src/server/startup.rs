@@ -56,7 +56,7 @@ impl Application {
     pub async fn build(settings: Settings, leptos_options: LeptosOptions) -> anyhow::Result<Self> {
         let db = Db::connect(&settings).await?;
         let backend = Backend::from_settings(&settings, &db).await?;
-        backend.spawn_cleanup();
+        backend.spawn_cleanup(db.clone());
         let throttle = match backend.redis() {
             Some(pool) => Throttle::redis(pool.clone(), &settings.redis_key_prefix),
             None => Throttle::memory(),

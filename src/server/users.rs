@@ -5,7 +5,7 @@ use time::{OffsetDateTime, format_description::well_known::Rfc3339};
 
 use super::{db::Db, passwords::PasswordHash};
 use crate::{
-    domain::{CurrentUser, DisplayName, Email},
+    domain::{AdminUserView, CurrentUser, DisplayName, Email, PageRequest},
     on_db,
 };
 
@@ -39,6 +39,23 @@ impl User {
             has_password: self.password_hash.is_some(),
             has_google: self.google_sub.is_some(),
             created_at: rfc3339(self.created_at),
+        }
+    }
+}
+
+impl User {
+    /// The admin console's view of this user.
+    pub fn to_admin_view(&self, session_count: u64) -> AdminUserView {
+        AdminUserView {
+            id: self.id,
+            email: self.email.clone(),
+            name: self.name.clone(),
+            is_admin: self.is_admin,
+            disabled: self.disabled,
+            has_password: self.password_hash.is_some(),
+            has_google: self.google_sub.is_some(),
+            created_at: rfc3339(self.created_at),
+            session_count,
         }
     }
 }
@@ -164,4 +181,87 @@ pub async fn link_google(db: &Db, id: i64, sub: &str) -> Result<Option<User>, sq
         "UPDATE users SET google_sub = $1, updated_at = $2 WHERE id = $3 RETURNING {COLUMNS}"
     );
     on_db!(db, pool => sqlx::query_as::<_, User>(&sql).bind(sub).bind(now()).bind(id).fetch_optional(pool).await)
+}
+
+#[derive(FromRow)]
+struct Listed {
+    #[sqlx(flatten)]
+    user: User,
+    session_count: i64,
+}
+
+/// One page of the users whose email or name contains `query` (any case), oldest first, with
+/// how many live sessions each has; and how many match in all.
+pub async fn search(
+    db: &Db,
+    query: &str,
+    page: &PageRequest,
+) -> Result<(Vec<AdminUserView>, u64), sqlx::Error> {
+    let pattern = format!("%{}%", like_escape(&query.trim().to_lowercase()));
+    let filter = r"WHERE lower(u.email) LIKE $1 ESCAPE '\' OR lower(u.name) LIKE $1 ESCAPE '\'";
+    let total: i64 = on_db!(db, pool => sqlx::query_scalar(&format!(
+        "SELECT COUNT(*) FROM users u {filter}"
+    ))
+    .bind(&pattern)
+    .fetch_one(pool)
+    .await)?;
+    let columns = COLUMNS
+        .split(", ")
+        .map(|c| format!("u.{c}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let sql = format!(
+        "SELECT {columns},
+                (SELECT COUNT(*) FROM user_sessions s WHERE s.user_id = u.id AND s.expires_at > $2)
+                AS session_count
+         FROM users u {filter}
+         ORDER BY u.created_at, u.id LIMIT $3 OFFSET $4"
+    );
+    let rows: Vec<Listed> = on_db!(db, pool => sqlx::query_as(&sql)
+        .bind(&pattern)
+        .bind(now())
+        .bind(page.limit())
+        .bind(page.offset())
+        .fetch_all(pool)
+        .await)?;
+    let users = rows
+        .iter()
+        .map(|row| row.user.to_admin_view(row.session_count.max(0) as u64))
+        .collect();
+    Ok((users, total.max(0) as u64))
+}
+
+/// How many live sessions `id` has.
+pub async fn session_count(db: &Db, id: i64) -> Result<u64, sqlx::Error> {
+    let count: i64 = on_db!(db, pool => sqlx::query_scalar(
+        "SELECT COUNT(*) FROM user_sessions WHERE user_id = $1 AND expires_at > $2",
+    )
+    .bind(id)
+    .bind(now())
+    .fetch_one(pool)
+    .await)?;
+    Ok(count.max(0) as u64)
+}
+
+/// Escapes `%`, `_` and the escape character itself for a `LIKE … ESCAPE '\'` pattern.
+fn like_escape(text: &str) -> String {
+    let mut escaped = String::with_capacity(text.len());
+    for c in text.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            escaped.push('\\');
+        }
+        escaped.push(c);
+    }
+    escaped
+}
+
+#[cfg(test)]
+mod tests {
+    use super::like_escape;
+
+    #[test]
+    fn like_patterns_match_wildcards_literally() {
+        assert_eq!(like_escape("50%_a\\b"), "50\\%\\_a\\\\b");
+        assert_eq!(like_escape("plain"), "plain");
+    }
 }

@@ -286,6 +286,52 @@ impl TestApp {
     }
 }
 
+impl TestApp {
+    /// Any request with an optional JSON body.
+    pub async fn call(
+        &self,
+        client: &reqwest::Client,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<serde_json::Value>,
+    ) -> reqwest::Response {
+        let mut request = client.request(method, self.url(path));
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        request.send().await.expect("request sent")
+    }
+
+    /// The id of the user signed in on `client`.
+    pub async fn user_id(&self, client: &reqwest::Client) -> i64 {
+        let me: serde_json::Value = client
+            .get(self.url("/api/users/me"))
+            .send()
+            .await
+            .expect("request sent")
+            .json()
+            .await
+            .expect("a signed-in client");
+        me["id"].as_i64().expect("an id")
+    }
+
+    /// Spawns an app whose `admin_emails` names one fresh address, and signs that admin up on
+    /// `app.client`. Returns the admin's email.
+    pub async fn spawn_with_admin(spawn: Spawn) -> (Self, String) {
+        let email = unique_email();
+        let app = Self::spawn_with(spawn.setting("admin_emails", email.clone())).await;
+        let response = app
+            .post_json(
+                &app.client,
+                "/api/auth/signup",
+                serde_json::json!({"email": email, "password": PASSWORD, "name": "Admin"}),
+            )
+            .await;
+        assert_eq!(response.status(), reqwest::StatusCode::CREATED);
+        (app, email)
+    }
+}
+
 /// `name=value` of the session cookie a response set.
 pub fn session_cookie(response: &reqwest::Response) -> Option<String> {
     set_cookie_header(response)

@@ -232,7 +232,13 @@ pub async fn log_out(
     session: Session,
     client: ClientInfo,
 ) -> Result<StatusCode, AppError> {
-    if let Some(me) = auth::authenticate(&state, session.clone()).await? {
+    let signed_in = match auth::authenticate(&state, session.clone()).await {
+        Ok(me) => me,
+        // A disabled account: its session has already ended; signing out still succeeds.
+        Err(AppError::Forbidden { .. }) => None,
+        Err(err) => return Err(err),
+    };
+    if let Some(me) = signed_in {
         let event = Event {
             kind: Kind::SignOut,
             user_id: Some(me.user.id),
