@@ -18,11 +18,26 @@ export RUST_LOG=${RUST_LOG:-warn}
 jwks_port=3999
 python3 -m http.server "$jwks_port" --bind 127.0.0.1 --directory tests/fixtures >/dev/null 2>&1 &
 jwks_pid=$!
-trap 'kill $jwks_pid 2>/dev/null; rm -rf "$data"' EXIT
+trap 'stop_second; kill $jwks_pid 2>/dev/null; rm -rf "$data"' EXIT
 export GOOGLE_CLIENT_ID=e2e-client.apps.googleusercontent.com
 export GOOGLE_JWKS_URL="http://127.0.0.1:$jwks_port/google_jwks_1.json"
 # Fresh throttling counters per run: every test signs in from 127.0.0.1.
 export REDIS_KEY_PREFIX="gatehouse-e2e-$$:"
+
+# The administrator the admin specs sign in as, created by the release binary's own command.
+export E2E_ADMIN_EMAIL=e2e-admin@example.com
+e2e_password="correct horse battery"
+# A second server process on the same database and session store: multi-instance.spec.ts.
+second_port=3002
+export E2E_SECOND_URL="http://127.0.0.1:$second_port"
+second_pid=""
+stop_second() {
+    if [ -n "$second_pid" ]; then
+        kill "$second_pid" 2>/dev/null || true
+        wait "$second_pid" 2>/dev/null || true
+        second_pid=""
+    fi
+}
 
 # One pass per session-store/database pair: the embedded defaults, then Redis + PostgreSQL.
 run_pass() {
@@ -31,7 +46,11 @@ run_pass() {
     printf '\033[1m==> end-to-end pass: %s\033[0m\n' "$name"
     # The release binary's own seed command fills the customer table the pages show.
     target/release/gatehouse seed-demo
+    GATEHOUSE_PASSWORD="$e2e_password" target/release/gatehouse user create "$E2E_ADMIN_EMAIL" "E2E Admin" --admin
+    LEPTOS_SITE_ADDR="127.0.0.1:$second_port" LEPTOS_ENV=PROD target/release/gatehouse serve &
+    second_pid=$!
     cargo leptos end-to-end --release
+    stop_second
     if [ ! -f "$E2E_PASSED_MARKER" ]; then
         echo "end-to-end ($name): the build or the Playwright suite failed (see above)" >&2
         exit 1
@@ -44,7 +63,7 @@ run_pass embedded
 if [ -n "${E2E_REDIS_URL:-}" ] && [ -n "${E2E_POSTGRES_ADMIN_URL:-}" ]; then
     db="gatehouse_e2e_$$"
     psql "$E2E_POSTGRES_ADMIN_URL" -qc "CREATE DATABASE $db"
-    trap 'kill $jwks_pid 2>/dev/null; psql "$E2E_POSTGRES_ADMIN_URL" -qc "DROP DATABASE IF EXISTS $db WITH (FORCE)" >/dev/null 2>&1; rm -rf "$data"' EXIT
+    trap 'stop_second; kill $jwks_pid 2>/dev/null; psql "$E2E_POSTGRES_ADMIN_URL" -qc "DROP DATABASE IF EXISTS $db WITH (FORCE)" >/dev/null 2>&1; rm -rf "$data"' EXIT
     export DATABASE_URL="${E2E_POSTGRES_ADMIN_URL%/*}/$db"
     export REDIS_URL="$E2E_REDIS_URL"
     run_pass redis-postgres

@@ -5,10 +5,13 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 base=${E2E_BASE_URL:-http://127.0.0.1:3000}
-for _ in $(seq 1 240); do
-    curl -fsS "$base/healthz" >/dev/null 2>&1 && break
-    sleep 0.25
+# The second instance (multi-instance.spec.ts), when e2e.sh started one.
+for url in "$base" ${E2E_SECOND_URL:+"$E2E_SECOND_URL"}; do
+    for _ in $(seq 1 240); do
+        curl -fsS "$url/healthz" >/dev/null 2>&1 && break
+        sleep 0.25
+    done
+    curl -fsS "$url/healthz" >/dev/null || { echo "the server never answered $url/healthz" >&2; exit 1; }
 done
-curl -fsS "$base/healthz" >/dev/null || { echo "the server never answered $base/healthz" >&2; exit 1; }
 npx playwright test "$@"
 [ -z "${E2E_PASSED_MARKER:-}" ] || touch "$E2E_PASSED_MARKER"

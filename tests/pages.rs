@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{Database, PASSWORD, Sessions, TestApp, unique_email};
+use common::{Database, PASSWORD, Sessions, Spawn, TestApp, unique_email};
 use reqwest::StatusCode;
 
 #[tokio::test]
@@ -194,4 +194,39 @@ async fn the_login_page_offers_google_only_when_configured() {
         "{without}"
     );
     assert!(with.contains(r#"<div class="google">"#), "{with}");
+}
+
+#[tokio::test]
+async fn the_admin_page_is_forbidden_to_users_and_rendered_for_admins() {
+    let (app, _) =
+        TestApp::spawn_with_admin(Spawn::new(Database::Sqlite, Sessions::Embedded)).await;
+    let user = app.new_client();
+    app.sign_up(&user).await;
+
+    let anonymous = app
+        .new_client()
+        .get(app.url("/admin"))
+        .send()
+        .await
+        .unwrap();
+    let as_user = user.get(app.url("/admin")).send().await.unwrap();
+    let as_admin = app.get("/admin").await;
+    let sessions = user.get(app.url("/sessions")).send().await.unwrap();
+
+    assert!(anonymous.status().is_redirection());
+    assert_eq!(anonymous.headers()["location"], "/login?next=%2Fadmin");
+    assert_eq!(as_user.status(), StatusCode::FORBIDDEN);
+    let html = as_user.text().await.unwrap();
+    assert!(html.contains("Forbidden"), "{html}");
+    assert!(!html.contains("Admin sections"), "{html}");
+    assert!(
+        !html.contains(">Admin</a>"),
+        "no Admin link for users: {html}"
+    );
+    assert_eq!(as_admin.status(), StatusCode::OK);
+    let html = as_admin.text().await.unwrap();
+    assert!(html.contains("Admin sections"), "{html}");
+    assert!(html.contains(">Admin</a>"), "{html}");
+    assert_eq!(sessions.status(), StatusCode::OK);
+    assert!(sessions.text().await.unwrap().contains("Your sessions"));
 }

@@ -116,11 +116,7 @@ pub async fn admin_end_user_sessions(id: i64) -> Result<(), AppError> {
     request_empty(Method::Delete, &path, None::<&()>).await
 }
 
-pub async fn admin_audit(page: u32) -> Result<AuditPage, AppError> {
-    request(
-        Method::Get,
-        &format!("/api/admin/audit?page={page}"),
-        None::<&()>,
-    )
-    .await
+pub async fn admin_audit(page: u32, per_page: u32) -> Result<AuditPage, AppError> {
+    let path = format!("/api/admin/audit?page={page}&per_page={per_page}");
+    request(Method::Get, &path, None::<&()>).await
 }

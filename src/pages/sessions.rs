@@ -24,6 +24,7 @@ pub fn SessionsPage() -> impl IntoView {
             <SessionList/>
         </RequireAuth>
     }
+    .into_any()
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -116,6 +117,7 @@ fn SessionList() -> impl IntoView {
             .into_any(),
         }}
     }
+    .into_any()
 }
 
 /// One session: what it is, where from, when; and its sign-out button unless it is this one.
@@ -153,4 +155,5 @@ pub fn SessionItem(
             {button}
         </li>
     }
+    .into_any()
 }

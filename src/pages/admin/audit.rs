@@ -4,12 +4,10 @@
 use leptos::prelude::*;
 
 use super::{Load, Pager};
-use crate::{
-    api,
-    auth::use_auth,
-    components::format::short_time,
-    domain::{AuditEvent, PageRequest},
-};
+use crate::{api, auth::use_auth, components::format::short_time, domain::AuditEvent};
+
+/// Events per page: a screenful of recent activity.
+const PER_PAGE: u32 = 50;
 
 #[component]
 pub fn AuditPanel() -> impl IntoView {
@@ -17,14 +15,14 @@ pub fn AuditPanel() -> impl IntoView {
     let events = RwSignal::new(Vec::<AuditEvent>::new());
     let load = RwSignal::new(Load::Loading);
     let page = RwSignal::new(1_u32);
-    let per_page = RwSignal::new(PageRequest::DEFAULT_PER_PAGE);
+    let per_page = RwSignal::new(PER_PAGE);
     let total = RwSignal::new(0_u64);
 
     let fetch = move || {
         let p = page.get_untracked();
         load.set(Load::Loading);
         leptos::task::spawn_local(async move {
-            match auth.check(api::admin_audit(p).await) {
+            match auth.check(api::admin_audit(p, PER_PAGE).await) {
                 Ok(found) if found.page == page.get_untracked() => {
                     events.set(found.events);
                     per_page.set(found.per_page);
@@ -82,6 +80,7 @@ pub fn AuditPanel() -> impl IntoView {
         }}
         <Pager page per_page total noun="events" on_change=move |_| fetch()/>
     }
+    .into_any()
 }
 
 /// A reader's name for an event kind.

@@ -102,6 +102,7 @@ pub fn CustomersPanel() -> impl IntoView {
             .into_any(),
         }}
     }
+    .into_any()
 }
 
 /// The labelled inputs of a customer, filled from `customer` when editing.
@@ -141,6 +142,7 @@ fn CustomerFields(customer: Option<Customer>) -> impl IntoView {
             </select>
         </div>
     }
+    .into_any()
 }
 
 #[component]
@@ -221,4 +223,5 @@ fn CustomerRow(
             </Show>
         </tbody>
     }
+    .into_any()
 }

@@ -22,6 +22,7 @@ pub fn AdminPage() -> impl IntoView {
             </RequireAdmin>
         </RequireAuth>
     }
+    .into_any()
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -69,6 +70,7 @@ fn AdminConsole() -> impl IntoView {
             }}
         </section>
     }
+    .into_any()
 }
 
 /// What a panel's list shows.
@@ -109,4 +111,5 @@ fn Pager(
             </button>
         </nav>
     }
+    .into_any()
 }

@@ -88,7 +88,7 @@ pub fn UsersPanel() -> impl IntoView {
                     </thead>
                     <For
                         each=move || users.get()
-                        key=|u| (u.id, u.disabled, u.is_admin, u.session_count)
+                        key=|u| u.id
                         let:user
                     >
                         <UserRows is_me=me() == Some(user.id) user users error/>
@@ -99,9 +99,11 @@ pub fn UsersPanel() -> impl IntoView {
         }}
         <Pager page per_page total noun="users" on_change=move |_| fetch()/>
     }
+    .into_any()
 }
 
-/// A user's row, and under it their sessions when expanded.
+/// A user's row, and under it their sessions when expanded. The row reads its user from `users`
+/// by id, so an update redraws the cells without closing the sessions.
 #[component]
 fn UserRows(
     user: AdminUserView,
@@ -112,56 +114,62 @@ fn UserRows(
     let auth = use_auth();
     let id = user.id;
     let expanded = RwSignal::new(false);
-    let replace = move |updated: AdminUserView| {
-        users.update(|list| {
-            if let Some(slot) = list.iter_mut().find(|u| u.id == updated.id) {
-                *slot = updated;
-            }
+    let current = Memo::new(move |_| {
+        users.with(|list| {
+            list.iter()
+                .find(|u| u.id == id)
+                .cloned()
+                .unwrap_or_else(|| user.clone())
         })
-    };
+    });
+    let disabled = move || current.with(|u| u.disabled);
+    let is_admin = move || current.with(|u| u.is_admin);
     let change = move |update: AdminUserUpdate| {
         error.set(None);
         leptos::task::spawn_local(async move {
             match auth.check(api::admin_update_user(id, &update).await) {
-                Ok(updated) => replace(updated),
+                Ok(updated) => users.update(|list| {
+                    if let Some(slot) = list.iter_mut().find(|u| u.id == id) {
+                        *slot = updated;
+                    }
+                }),
                 Err(err) => error.set(Some(err.message().to_owned())),
             }
         });
     };
-    let (disabled, is_admin) = (user.disabled, user.is_admin);
     let yourself = is_me.then_some("You cannot change your own account here.");
-    let name = user.name.clone();
+    let name = move || current.with(|u| u.name.clone());
     view! {
         <tbody>
-            <tr data-testid="user-row" data-email=user.email.clone() class:disabled=disabled>
-                <td>{user.name.clone()} {is_me.then(|| view! { <span class="badge">"You"</span> })}</td>
-                <td>{user.email.clone()}</td>
-                <td>{if disabled { "Disabled" } else { "Active" }}</td>
-                <td>{if is_admin { "Admin" } else { "User" }}</td>
-                <td>{user.session_count}</td>
+            <tr data-testid="user-row" data-email=move || current.with(|u| u.email.clone()) class:disabled=disabled>
+                <td>{name} {is_me.then(|| view! { <span class="badge">"You"</span> })}</td>
+                <td>{move || current.with(|u| u.email.clone())}</td>
+                <td>{move || if disabled() { "Disabled" } else { "Active" }}</td>
+                <td>{move || if is_admin() { "Admin" } else { "User" }}</td>
+                <td>{move || current.with(|u| u.session_count)}</td>
                 <td class="actions">
                     <button
                         type="button"
                         disabled=is_me
                         title=yourself
-                        aria-label=format!("{} {name}", if disabled { "Enable" } else { "Disable" })
-                        on:click=move |_| change(AdminUserUpdate { disabled: Some(!disabled), is_admin: None })
+                        aria-label=move || format!("{} {}", if disabled() { "Enable" } else { "Disable" }, name())
+                        on:click=move |_| change(AdminUserUpdate { disabled: Some(!disabled()), is_admin: None })
                     >
-                        {if disabled { "Enable" } else { "Disable" }}
+                        {move || if disabled() { "Enable" } else { "Disable" }}
                     </button>
                     <button
                         type="button"
                         disabled=is_me
                         title=yourself
-                        aria-label=format!("{} {name}", if is_admin { "Remove admin role of" } else { "Make admin:" })
-                        on:click=move |_| change(AdminUserUpdate { disabled: None, is_admin: Some(!is_admin) })
+                        aria-label=move || format!("{} {}", if is_admin() { "Remove admin role of" } else { "Make admin:" }, name())
+                        on:click=move |_| change(AdminUserUpdate { disabled: None, is_admin: Some(!is_admin()) })
                     >
-                        {if is_admin { "Remove admin" } else { "Make admin" }}
+                        {move || if is_admin() { "Remove admin" } else { "Make admin" }}
                     </button>
                     <button
                         type="button"
                         aria-expanded=move || expanded.get().to_string()
-                        aria-label=format!("Sessions of {name}")
+                        aria-label=move || format!("Sessions of {}", name())
                         on:click=move |_| expanded.update(|e| *e = !*e)
                     >
                         "Sessions"
@@ -177,6 +185,7 @@ fn UserRows(
             </Show>
         </tbody>
     }
+    .into_any()
 }
 
 /// The live sessions of one user, with a button that ends them all.
@@ -230,4 +239,5 @@ fn UserSessions(id: i64, is_me: bool, users: RwSignal<Vec<AdminUserView>>) -> im
             }}
         </div>
     }
+    .into_any()
 }
