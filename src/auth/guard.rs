@@ -49,8 +49,11 @@ pub fn RequireAuth(children: ChildrenFn) -> impl IntoView {
         }
     };
 
+    // A memo: a re-check that confirms the same user must not rebuild the page (that would
+    // reset its state and drop work in flight).
+    let signed_in = Memo::new(move |_| auth.is_authenticated().get());
     let decide = move || {
-        if auth.is_authenticated().get() {
+        if signed_in.get() {
             return children().into_any();
         }
         if let Some(err) = failure.get() {
@@ -97,11 +100,12 @@ pub fn RequireAuth(children: ChildrenFn) -> impl IntoView {
 #[component]
 pub fn RequireAdmin(children: ChildrenFn) -> impl IntoView {
     let auth = use_auth();
-    move || {
-        if auth
-            .user()
+    let is_admin = Memo::new(move |_| {
+        auth.user()
             .with(|user| user.as_ref().is_some_and(|u| u.is_admin))
-        {
+    });
+    move || {
+        if is_admin.get() {
             children().into_any()
         } else {
             forbidden_status();

@@ -8,6 +8,7 @@ use crate::{
     api,
     auth::{RequireAuth, use_auth},
     components::format::short_time,
+    components::task::Scope,
     domain::{SessionInfo, device},
     error::AppError,
 };
@@ -37,6 +38,7 @@ enum Load {
 #[component]
 fn SessionList() -> impl IntoView {
     let auth = use_auth();
+    let scope = Scope::current();
     let sessions = RwSignal::new(Vec::<SessionInfo>::new());
     let load = RwSignal::new(Load::Loading);
     let error = RwSignal::new(None::<String>);
@@ -44,7 +46,7 @@ fn SessionList() -> impl IntoView {
 
     let fetch = move || {
         load.set(Load::Loading);
-        leptos::task::spawn_local(async move {
+        scope.spawn(async move {
             match auth.check(api::list_sessions().await) {
                 Ok(list) => {
                     sessions.set(list);
@@ -59,7 +61,7 @@ fn SessionList() -> impl IntoView {
     let end_one = move |id: String| {
         error.set(None);
         notice.set(None);
-        leptos::task::spawn_local(async move {
+        scope.spawn(async move {
             match auth.check(api::end_session(&id).await) {
                 Ok(()) => {
                     sessions.update(|list| list.retain(|s| s.id != id));
@@ -74,7 +76,7 @@ fn SessionList() -> impl IntoView {
     let end_others = move |_| {
         error.set(None);
         notice.set(None);
-        leptos::task::spawn_local(async move {
+        scope.spawn(async move {
             match auth.check(api::end_other_sessions().await) {
                 Ok(()) => {
                     sessions.update(|list| list.retain(|s| s.current));

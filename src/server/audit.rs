@@ -68,6 +68,17 @@ pub async fn record(db: &Db, event: Event<'_>) {
 
 /// [`record`] for an event one user (`actor_id`, an admin) caused to another.
 pub async fn record_by(db: &Db, actor_id: Option<i64>, event: Event<'_>) {
+    let method = if event.detail.starts_with("google") {
+        "google"
+    } else {
+        "password"
+    };
+    match event.kind {
+        Kind::SignIn | Kind::SignUp => super::metrics::sign_in(method, "success"),
+        Kind::SignInFailed => super::metrics::sign_in(method, "failure"),
+        Kind::SignInThrottled => super::metrics::sign_in(method, "throttled"),
+        _ => {}
+    }
     tracing::info!(
         target: "audit",
         kind = event.kind.as_str(),

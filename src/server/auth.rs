@@ -18,6 +18,7 @@ use tower_sessions::{
 use super::{
     db::Db,
     http_error::{db_error, store_error},
+    proxies,
     state::AppState,
     users::{self, User, now},
 };
@@ -52,15 +53,24 @@ pub struct ClientInfo {
     pub user_agent: String,
 }
 
-impl<S: Send + Sync> FromRequestParts<S> for ClientInfo {
+impl FromRequestParts<AppState> for ClientInfo {
     type Rejection = std::convert::Infallible;
 
-    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        let ip = parts
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let peer = parts
             .extensions
             .get::<ConnectInfo<SocketAddr>>()
             .map(|ConnectInfo(addr)| addr.ip())
             .unwrap_or(IpAddr::from([0, 0, 0, 0]));
+        let forwarded = parts
+            .headers
+            .get_all("x-forwarded-for")
+            .iter()
+            .filter_map(|value| value.to_str().ok());
+        let ip = proxies::client_ip(peer, forwarded, &state.trusted_proxies);
         let user_agent = parts
             .headers
             .get(header::USER_AGENT)

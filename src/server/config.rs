@@ -31,6 +31,8 @@ const KEYS: &[(&str, &str)] = &[
     ),
     ("session_cookie_secure", "SESSION_COOKIE_SECURE"),
     ("max_sessions_per_user", "MAX_SESSIONS_PER_USER"),
+    ("trusted_proxies", "TRUSTED_PROXIES"),
+    ("metrics_bearer_token", "METRICS_BEARER_TOKEN"),
     ("log_format", "LOG_FORMAT"),
     ("redis_key_prefix", "REDIS_KEY_PREFIX"),
     ("auth_check_cache_secs", "AUTH_CHECK_CACHE_SECS"),
@@ -82,6 +84,14 @@ pub struct Settings {
     /// How many sessions one user may have at once; signing in beyond it ends the oldest.
     /// 0: no limit.
     pub max_sessions_per_user: u32,
+    /// Addresses (`10.0.0.7`) or networks (`10.0.0.0/8`) of the load balancers in front of the
+    /// app. A request from one of them is attributed to the address it names in
+    /// `X-Forwarded-For`; from anywhere else, that header is ignored (`TRUSTED_PROXIES`,
+    /// comma-separated).
+    #[serde(deserialize_with = "list_or_comma_separated")]
+    pub trusted_proxies: Vec<String>,
+    /// When set, `GET /metrics` answers only requests with `Authorization: Bearer <token>`.
+    pub metrics_bearer_token: Option<Secret>,
     /// `text` or `json`.
     pub log_format: LogFormat,
     /// Prefix of the Redis keys Gatehouse writes besides sessions (throttling counters), so
@@ -107,6 +117,8 @@ impl Default for Settings {
             // Secure unless the settings file says this is plain-http development.
             session_cookie_secure: true,
             max_sessions_per_user: 10,
+            trusted_proxies: Vec::new(),
+            metrics_bearer_token: None,
             log_format: LogFormat::Text,
             redis_key_prefix: "gatehouse:".into(),
             auth_check_cache_secs: 20,
@@ -218,6 +230,16 @@ impl Settings {
             && id.trim().is_empty()
         {
             return bad("google_client_id", "must not be empty when set");
+        }
+        if let Some(bad_proxy) = self
+            .trusted_proxies
+            .iter()
+            .find(|p| crate::server::proxies::Network::parse(p).is_none())
+        {
+            return bad(
+                "trusted_proxies",
+                &format!("{bad_proxy:?} is not an IP address or CIDR network"),
+            );
         }
         if let Some(email) = self.admin_emails.iter().find(|e| !e.contains('@')) {
             return bad(

@@ -26,7 +26,8 @@ use super::{
     db::Db,
     forms,
     google::GoogleVerifier,
-    health, passwords,
+    health, metrics, passwords,
+    proxies::Network,
     security::{self, CookiePolicy},
     sessions::{Backend, HashedStore, session_hash_key},
     state::AppState,
@@ -75,7 +76,14 @@ impl Application {
         let listener = TcpListener::bind(settings.site_addr)
             .await
             .with_context(|| format!("binding {} (site_addr)", settings.site_addr))?;
+        let trusted_proxies = settings
+            .trusted_proxies
+            .iter()
+            .filter_map(|text| Network::parse(text))
+            .collect();
+        metrics::handle();
         let state = AppState {
+            trusted_proxies,
             settings: Arc::new(settings),
             leptos_options,
             db,
@@ -143,6 +151,7 @@ pub fn router(state: AppState) -> Router {
     let app = Router::new()
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
+        .route("/metrics", get(metrics::render))
         .nest("/api", api::router())
         .route("/auth/login", post(forms::log_in_form))
         .route("/auth/signup", post(forms::sign_up_form))
@@ -158,6 +167,7 @@ pub fn router(state: AppState) -> Router {
             },
             move || shell(leptos_options.clone()),
         )
+        .route_layer(middleware::from_fn(metrics::note_route))
         .fallback_service(static_files(&state))
         .layer(session_layer)
         .layer(middleware::from_fn_with_state(
@@ -169,6 +179,7 @@ pub fn router(state: AppState) -> Router {
 
     app.layer(
         ServiceBuilder::new()
+            .layer(middleware::from_fn(metrics::track))
             .layer(telemetry::set_request_id())
             .layer(telemetry::trace())
             .layer(telemetry::propagate_request_id())

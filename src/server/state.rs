@@ -6,7 +6,8 @@ use axum::extract::FromRef;
 use leptos::config::LeptosOptions;
 
 use super::{
-    config::Settings, db::Db, google::GoogleVerifier, sessions::Store, throttle::Throttle,
+    config::Settings, db::Db, google::GoogleVerifier, proxies::Network, sessions::Store,
+    throttle::Throttle,
 };
 
 /// Cheap to clone: every field is a handle.
@@ -19,6 +20,8 @@ pub struct AppState {
     pub throttle: Throttle,
     /// Present when Google sign-in is configured.
     pub google: Option<Arc<GoogleVerifier>>,
+    /// `settings.trusted_proxies`, parsed.
+    pub trusted_proxies: Arc<[Network]>,
 }
 
 impl FromRef<AppState> for LeptosOptions {

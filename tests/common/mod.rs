@@ -7,6 +7,8 @@
 //! fails them. `TEST_LOG=1` shows the server's logs.
 #![allow(dead_code)]
 
+pub mod proxy;
+
 use std::{net::SocketAddr, path::PathBuf, sync::Once};
 
 use gatehouse::server::{
@@ -160,7 +162,7 @@ impl TestApp {
 }
 
 /// Creates an empty PostgreSQL database for one test and returns its URL.
-async fn fresh_postgres_database() -> String {
+pub async fn fresh_postgres_database() -> String {
     let admin = postgres_admin_url();
     let mut conn = PgConnection::connect(&admin)
         .await

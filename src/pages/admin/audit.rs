@@ -4,7 +4,12 @@
 use leptos::prelude::*;
 
 use super::{Load, Pager};
-use crate::{api, auth::use_auth, components::format::short_time, domain::AuditEvent};
+use crate::{
+    api,
+    auth::use_auth,
+    components::{format::short_time, task::Scope},
+    domain::AuditEvent,
+};
 
 /// Events per page: a screenful of recent activity.
 const PER_PAGE: u32 = 50;
@@ -12,6 +17,7 @@ const PER_PAGE: u32 = 50;
 #[component]
 pub fn AuditPanel() -> impl IntoView {
     let auth = use_auth();
+    let scope = Scope::current();
     let events = RwSignal::new(Vec::<AuditEvent>::new());
     let load = RwSignal::new(Load::Loading);
     let page = RwSignal::new(1_u32);
@@ -21,7 +27,7 @@ pub fn AuditPanel() -> impl IntoView {
     let fetch = move || {
         let p = page.get_untracked();
         load.set(Load::Loading);
-        leptos::task::spawn_local(async move {
+        scope.spawn(async move {
             match auth.check(api::admin_audit(p, PER_PAGE).await) {
                 Ok(found) if found.page == page.get_untracked() => {
                     events.set(found.events);
@@ -47,7 +53,7 @@ pub fn AuditPanel() -> impl IntoView {
                 </div>
             }
             .into_any(),
-            Load::Ready if events.with(Vec::is_empty) => {
+            Load::Ready if events.with_untracked(Vec::is_empty) => {
                 view! { <p class="muted">"Nothing has happened yet."</p> }.into_any()
             }
             Load::Ready => view! {

@@ -7,6 +7,7 @@ use crate::{
     api,
     auth::use_auth,
     components::form::{reset_form, submitted_value},
+    components::task::Scope,
     domain::{Customer, NewCustomerRequest, UpdateCustomerRequest, customer::Plan},
     error::AppError,
 };
@@ -26,13 +27,14 @@ fn describe(err: &AppError) -> String {
 #[component]
 pub fn CustomersPanel() -> impl IntoView {
     let auth = use_auth();
+    let scope = Scope::current();
     let customers = RwSignal::new(Vec::<Customer>::new());
     let load = RwSignal::new(Load::Loading);
     let error = RwSignal::new(None::<String>);
 
     let fetch = move || {
         load.set(Load::Loading);
-        leptos::task::spawn_local(async move {
+        scope.spawn(async move {
             match auth.check(api::list_customers().await) {
                 Ok(list) => {
                     customers.set(list);
@@ -54,7 +56,7 @@ pub fn CustomersPanel() -> impl IntoView {
         };
         let form = event.target();
         error.set(None);
-        leptos::task::spawn_local(async move {
+        scope.spawn(async move {
             match auth.check(api::create_customer(&body).await) {
                 Ok(created) => {
                     customers.update(|list| list.push(created));
@@ -152,6 +154,7 @@ fn CustomerRow(
     error: RwSignal<Option<String>>,
 ) -> impl IntoView {
     let auth = use_auth();
+    let scope = Scope::current();
     let id = customer.id;
     let editing = RwSignal::new(false);
     let save = move |event: leptos::ev::SubmitEvent| {
@@ -163,7 +166,7 @@ fn CustomerRow(
             plan: Some(submitted_value(&event, "plan")),
         };
         error.set(None);
-        leptos::task::spawn_local(async move {
+        scope.spawn(async move {
             match auth.check(api::update_customer(id, &body).await) {
                 Ok(saved) => {
                     editing.set(false);
@@ -179,7 +182,7 @@ fn CustomerRow(
     };
     let delete = move |_| {
         error.set(None);
-        leptos::task::spawn_local(async move {
+        scope.spawn(async move {
             match auth.check(api::delete_customer(id).await) {
                 Ok(()) | Err(AppError::NotFound { .. }) => {
                     customers.update(|list| list.retain(|c| c.id != id))

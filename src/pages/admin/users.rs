@@ -7,6 +7,7 @@ use crate::{
     api,
     auth::use_auth,
     components::form::submitted_value,
+    components::task::Scope,
     domain::{AdminUserUpdate, AdminUserView, PageRequest, SessionInfo},
     pages::sessions::SessionItem,
 };
@@ -14,6 +15,7 @@ use crate::{
 #[component]
 pub fn UsersPanel() -> impl IntoView {
     let auth = use_auth();
+    let scope = Scope::current();
     let users = RwSignal::new(Vec::<AdminUserView>::new());
     let load = RwSignal::new(Load::Loading);
     let query = RwSignal::new(String::new());
@@ -29,7 +31,7 @@ pub fn UsersPanel() -> impl IntoView {
         generation.update_value(|g| *g += 1);
         let mine = generation.get_value();
         load.set(Load::Loading);
-        leptos::task::spawn_local(async move {
+        scope.spawn(async move {
             let outcome = auth.check(api::admin_users(&q, p).await);
             if generation.get_value() != mine {
                 return;
@@ -54,6 +56,8 @@ pub fn UsersPanel() -> impl IntoView {
         fetch();
     };
     let me = move || auth.user().with(|u| u.as_ref().map(|u| u.id));
+    // A memo, so that editing a row (which rewrites `users`) does not redraw the whole table.
+    let no_users = Memo::new(move |_| users.with(Vec::is_empty));
 
     view! {
         <form class="search" role="search" on:submit=search>
@@ -71,7 +75,7 @@ pub fn UsersPanel() -> impl IntoView {
                 </div>
             }
             .into_any(),
-            Load::Ready if users.with(Vec::is_empty) => {
+            Load::Ready if no_users.get() => {
                 view! { <p class="muted">"No users match."</p> }.into_any()
             }
             Load::Ready => view! {
@@ -112,6 +116,7 @@ fn UserRows(
     error: RwSignal<Option<String>>,
 ) -> impl IntoView {
     let auth = use_auth();
+    let scope = Scope::current();
     let id = user.id;
     let expanded = RwSignal::new(false);
     let current = Memo::new(move |_| {
@@ -126,7 +131,7 @@ fn UserRows(
     let is_admin = move || current.with(|u| u.is_admin);
     let change = move |update: AdminUserUpdate| {
         error.set(None);
-        leptos::task::spawn_local(async move {
+        scope.spawn(async move {
             match auth.check(api::admin_update_user(id, &update).await) {
                 Ok(updated) => users.update(|list| {
                     if let Some(slot) = list.iter_mut().find(|u| u.id == id) {
@@ -192,16 +197,17 @@ fn UserRows(
 #[component]
 fn UserSessions(id: i64, is_me: bool, users: RwSignal<Vec<AdminUserView>>) -> impl IntoView {
     let auth = use_auth();
+    let scope = Scope::current();
     let sessions = RwSignal::new(None::<Result<Vec<SessionInfo>, String>>);
     let notice = RwSignal::new(None::<String>);
     Effect::new(move |_| {
-        leptos::task::spawn_local(async move {
+        scope.spawn(async move {
             let listed = auth.check(api::admin_user_sessions(id).await);
             sessions.set(Some(listed.map_err(|err| err.message().to_owned())));
         });
     });
     let end_all = move |_| {
-        leptos::task::spawn_local(async move {
+        scope.spawn(async move {
             match auth.check(api::admin_end_user_sessions(id).await) {
                 Ok(()) => {
                     sessions.set(Some(Ok(Vec::new())));

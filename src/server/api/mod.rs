@@ -60,6 +60,7 @@ pub fn router() -> Router<AppState> {
             "/todos/{id}",
             patch(todos::update_todo).delete(todos::delete_todo),
         )
+        .route_layer(middleware::from_fn(super::metrics::note_route))
         .fallback(|| async { AppError::not_found("API endpoint") })
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .layer(middleware::from_fn(security::no_store))

@@ -1,0 +1,110 @@
+"""Turns bench/run.sh's KEY VALUE lines into bench/RESULTS.md, with each budget's verdict."""
+
+import datetime
+import os
+import platform
+import subprocess
+import sys
+
+values = {}
+for line in open(sys.argv[1]):
+    parts = line.split()
+    if len(parts) == 2:
+        try:
+            values[parts[0]] = float(parts[1])
+        except ValueError:
+            pass
+
+def v(key):
+    return values.get(key, float("nan"))
+
+def cpu():
+    for line in open("/proc/cpuinfo"):
+        if line.startswith("model name"):
+            return line.split(":", 1)[1].strip()
+    return platform.processor()
+
+def mem_gib():
+    for line in open("/proc/meminfo"):
+        if line.startswith("MemTotal"):
+            return int(line.split()[1]) / 1024 / 1024
+    return 0
+
+out = []
+w = out.append
+w("# Gatehouse benchmark results")
+w("")
+w(f"Run {datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M} UTC by `bash bench/run.sh` on "
+  f"{os.cpu_count()} × {cpu()}, {mem_gib():.0f} GiB, {platform.system()} {platform.release()}; "
+  f"rustc {subprocess.run(['rustc', '--version'], capture_output=True, text=True).stdout.split()[1]}. "
+  "Load from wrk on the same machine over loopback (2 threads, 32 connections, "
+  f"{os.environ.get('BENCH_SECS', '8')} s per figure), so client and server share the two cores.")
+w("")
+labels = [
+    ("a_me", "(a) `GET /api/users/me`, signed in"),
+    ("b_anonymous", "(b) `GET /api/users/me`, no cookie (401)"),
+    ("c_baseline", "(c) `GET /healthz`: no session, no database (ceiling)"),
+    ("d_todos", "(d) `GET /api/todos`, 20 todos"),
+    ("a_me_with_signins", "(a) while 4 clients sign in continuously"),
+]
+verdicts = []
+
+def budget(name, ok, detail):
+    verdicts.append((name, ok, detail))
+
+for setup, title in (("redis-postgres", "Redis + PostgreSQL"), ("embedded", "Embedded defaults (SQLite, sessions in SQLite)")):
+    p = f"{setup}."
+    w(f"## {title}")
+    w("")
+    w("| request | req/s | p50 ms | p99 ms | errors |")
+    w("|---|---:|---:|---:|---:|")
+    for key, label in labels:
+        w(f"| {label} | {v(p + key + '.rps'):,.0f} | {v(p + key + '.p50_ms'):.2f} | {v(p + key + '.p99_ms'):.2f} | {v(p + key + '.errors'):.0f} |")
+    w("")
+    w(f"- Sign-in (argon2id), one at a time: median {v(p + 'signin_p50_ms'):.1f} ms, worst of 40 {v(p + 'signin_p99_ms'):.1f} ms.")
+    w(f"- Sign-ins completed during the (a) run with 4 signing-in clients: {v(p + 'signins_during_load_per_s'):.1f}/s, failures {v(p + 'signin_failures_during_load'):.0f}.")
+    w(f"- Server peak RSS (VmHWM) over the whole run: {v(p + 'peak_rss_mb'):.1f} MB.")
+    w(f"- RSS around 6 bursts of 2,000 concurrent connections with garbage or no cookies: {v(p + 'rss_before_bursts_mb'):.1f} MB before, {v(p + 'rss_after_bursts_mb'):.1f} MB after.")
+    if setup == "redis-postgres":
+        w(f"- Redis commands per authenticated request (INFO commandstats over the (a) run): {v(p + 'redis_commands_per_request'):.3f}.")
+        w(f"- Bytes per session in Redis (MEMORY USAGE of one session key): {v(p + 'redis_bytes_per_session'):.0f}.")
+    w("")
+    ratio = v(p + "a_me.rps") / v(p + "c_baseline.rps")
+    budget(f"{title}: (a) ≥ 40% of (c)", ratio >= 0.4, f"{ratio:.0%}")
+    budget(f"{title}: p99 of (a) ≤ 5 ms", v(p + "a_me.p99_ms") <= 5, f"{v(p + 'a_me.p99_ms'):.2f} ms")
+    budget(f"{title}: peak RSS ≤ 40 MB", v(p + "peak_rss_mb") <= 40, f"{v(p + 'peak_rss_mb'):.1f} MB")
+    kept = v(p + "a_me_with_signins.rps") / v(p + "a_me.rps")
+    budget(f"{title}: (a) keeps ≥ 70% with 4 clients signing in", kept >= 0.7, f"{kept:.0%}")
+    errors = sum(v(p + k + ".errors") for k, _ in labels) + v(p + "signin_failures_during_load")
+    budget(f"{title}: zero errors", errors == 0, f"{errors:.0f}")
+    growth = v(p + "rss_after_bursts_mb") - v(p + "rss_before_bursts_mb")
+    budget(f"{title}: memory flat under bad-cookie bursts (≤ 5 MB growth)", growth <= 5, f"{growth:+.1f} MB")
+    if setup == "redis-postgres":
+        c = v(p + "redis_commands_per_request")
+        budget(f"{title}: ≤ 1 Redis round trip per authenticated read", c <= 1.0, f"{c:.3f} commands/request")
+
+w("## Front end: first load of `/login`")
+w("")
+w("| asset | raw bytes | brotli bytes (as served) | gzip bytes (as served) |")
+w("|---|---:|---:|---:|")
+for kind in ("wasm", "js", "css"):
+    w(f"| {kind} | {v(f'frontend.{kind}.raw_bytes'):,.0f} | {v(f'frontend.{kind}.br_bytes'):,.0f} | {v(f'frontend.{kind}.gzip_bytes'):,.0f} |")
+total = v("frontend.total_br_bytes")
+w(f"| **total** | {v('frontend.total_raw_bytes'):,.0f} | **{total:,.0f}** | |")
+w("")
+w(f"Time to an interactive `/login` in headless Chromium (navigation start to hydrated, cold cache, 5 loads): median {v('frontend.tti_median_ms'):.0f} ms, worst {v('frontend.tti_max_ms'):.0f} ms.")
+w("")
+budget("Front end: wasm + js + css ≤ 250 KB brotli", total <= 250 * 1024, f"{total / 1024:.0f} KB")
+encodings_ok = all(v(f"frontend.{k}.{e}_encoding_ok") == 1 for k in ("wasm", "js", "css") for e in ("br", "gzip"))
+budget("Front end: precompressed brotli and gzip with the right Content-Encoding", encodings_ok, "yes" if encodings_ok else "no")
+
+w("## Budgets")
+w("")
+w("| budget | figure | verdict |")
+w("|---|---:|---|")
+for name, ok, detail in verdicts:
+    w(f"| {name} | {detail} | {'pass' if ok else '**FAIL**'} |")
+w("")
+open(sys.argv[2], "w").write("\n".join(out))
+failed = [name for name, ok, _ in verdicts if not ok]
+print(f"{len(verdicts) - len(failed)} of {len(verdicts)} budgets hold" + (": failing " + "; ".join(failed) if failed else ""))

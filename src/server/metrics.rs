@@ -1,0 +1,145 @@
+//! Prometheus metrics at `GET /metrics`: requests by route, method and status with their
+//! latencies, sign-ins by method and outcome, and the number of live sessions.
+
+use std::{sync::OnceLock, time::Instant};
+
+use axum::{
+    extract::{MatchedPath, Request, State},
+    http::{HeaderValue, StatusCode, header},
+    middleware::Next,
+    response::{IntoResponse, Response},
+};
+use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
+
+use super::{state::AppState, users::now};
+use crate::on_db;
+
+const REQUESTS: &str = "http_requests_total";
+const DURATION: &str = "http_request_duration_seconds";
+const SIGN_INS: &str = "gatehouse_sign_ins_total";
+const SESSIONS: &str = "gatehouse_active_sessions";
+
+/// Latency buckets: fine below 10 ms, where an authenticated read should sit.
+const BUCKETS: &[f64] = &[
+    0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0,
+];
+
+/// The process-wide recorder, installed on first use (every app in a process shares it).
+pub fn handle() -> PrometheusHandle {
+    static HANDLE: OnceLock<PrometheusHandle> = OnceLock::new();
+    HANDLE
+        .get_or_init(|| {
+            let recorder = PrometheusBuilder::new()
+                .set_buckets_for_metric(Matcher::Full(DURATION.into()), BUCKETS)
+                .expect("non-empty buckets")
+                .build_recorder();
+            let handle = recorder.handle();
+            if metrics::set_global_recorder(recorder).is_err() {
+                tracing::warn!("another metrics recorder is installed; /metrics will be empty");
+            }
+            metrics::describe_counter!(REQUESTS, "HTTP requests by route, method and status");
+            metrics::describe_histogram!(
+                DURATION,
+                metrics::Unit::Seconds,
+                "HTTP request latency by route, method and status"
+            );
+            metrics::describe_counter!(SIGN_INS, "Sign-in attempts by method and outcome");
+            metrics::describe_gauge!(SESSIONS, "Signed-in sessions not yet expired");
+            let upkeep = handle.clone();
+            std::thread::spawn(move || {
+                loop {
+                    std::thread::sleep(std::time::Duration::from_secs(5));
+                    upkeep.run_upkeep();
+                }
+            });
+            handle
+        })
+        .clone()
+}
+
+/// The route template a request matched, carried out on the response for [`track`].
+#[derive(Clone)]
+struct RouteLabel(String);
+
+/// Innermost layer (a `route_layer`): notes the matched route template, `/api/todos/{id}`
+/// rather than `/api/todos/17`, so labels stay few. The innermost router's note wins.
+pub async fn note_route(request: Request, next: Next) -> Response {
+    let route = request
+        .extensions()
+        .get::<MatchedPath>()
+        .map(|path| path.as_str().to_owned());
+    let mut response = next.run(request).await;
+    if let Some(route) = route
+        && response.extensions().get::<RouteLabel>().is_none()
+    {
+        response.extensions_mut().insert(RouteLabel(route));
+    }
+    response
+}
+
+/// Outermost layer: counts and times every request.
+pub async fn track(request: Request, next: Next) -> Response {
+    let start = Instant::now();
+    let method = request.method().as_str().to_owned();
+    let response = next.run(request).await;
+    let route = response
+        .extensions()
+        .get::<RouteLabel>()
+        .map_or("other", |label| label.0.as_str())
+        .to_owned();
+    let labels = [
+        ("method", method),
+        ("route", route),
+        ("status", response.status().as_u16().to_string()),
+    ];
+    metrics::counter!(REQUESTS, &labels).increment(1);
+    metrics::histogram!(DURATION, &labels).record(start.elapsed().as_secs_f64());
+    response
+}
+
+/// Counts one sign-in attempt. `method`: `password` or `google`; `outcome`: `success`,
+/// `failure` or `throttled`.
+pub fn sign_in(method: &'static str, outcome: &'static str) {
+    metrics::counter!(SIGN_INS, "method" => method, "outcome" => outcome).increment(1);
+}
+
+/// `GET /metrics`, in Prometheus' text format. With `metrics_bearer_token` set, only a request
+/// bearing it is answered.
+pub async fn render(State(state): State<AppState>, request: Request) -> Response {
+    if let Some(token) = &state.settings.metrics_bearer_token {
+        let expected = format!("Bearer {}", token.expose());
+        let given = request
+            .headers()
+            .get(header::AUTHORIZATION)
+            .map_or(&b""[..], HeaderValue::as_bytes);
+        if !constant_time_eq(given, expected.as_bytes()) {
+            return (StatusCode::UNAUTHORIZED, "metrics need the bearer token\n").into_response();
+        }
+    }
+    let live: Result<i64, sqlx::Error> = on_db!(&state.db, pool => sqlx::query_scalar(
+        "SELECT COUNT(*) FROM user_sessions WHERE expires_at > $1",
+    )
+    .bind(now())
+    .fetch_one(pool)
+    .await);
+    match live {
+        Ok(count) => metrics::gauge!(SESSIONS).set(count as f64),
+        Err(err) => tracing::warn!(error = %err, "could not count live sessions for /metrics"),
+    }
+    (
+        [
+            (
+                header::CONTENT_TYPE,
+                "text/plain; version=0.0.4; charset=utf-8",
+            ),
+            (header::CACHE_CONTROL, "no-store"),
+        ],
+        handle().render(),
+    )
+        .into_response()
+}
+
+/// Compares without an early exit, so timing does not reveal how much of a guess was right.
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0_u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
