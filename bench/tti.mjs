@@ -1,7 +1,10 @@
 // Time to an interactive /login in headless Chromium: from navigation start until the WASM has
 // hydrated the page (main[data-hydrated=true]). Five cold loads (a fresh browser context each,
 // so nothing is cached), median and worst. Run from end2end/ (its node_modules has Playwright).
-import { chromium } from "@playwright/test";
+import { createRequire } from "node:module";
+
+// Resolved from the working directory (end2end/), where the Playwright package is installed.
+const { chromium } = createRequire(`${process.cwd()}/`)("@playwright/test");
 
 const url = process.argv[2];
 const browser = await chromium.launch({
