@@ -25,8 +25,7 @@ results="$work/results.txt"   # KEY VALUE lines, turned into RESULTS.md at the e
 record() { echo "$1 $2" >>"$results"; printf '    %-40s %s\n' "$1" "$2"; }
 
 step "release build"
-cargo leptos build --release
-target/release/gatehouse precompress target/site
+cargo leptos build --release --precompress
 
 # Runs wrk and records rps, p50, p99 and error counts under the name $1.
 load() {

@@ -22,9 +22,7 @@ usage:
                                                   GATEHOUSE_PASSWORD or the first line of stdin
   gatehouse user promote EMAIL                    make an account an admin
   gatehouse user demote EMAIL                     take the admin role away
-  gatehouse seed-demo                             add demo data for development (never automatic)
-  gatehouse precompress [SITE_DIR]                write .br and .gz copies of the site's assets
-                                                  (default target/site; after every release build)";
+  gatehouse seed-demo                             add demo data for development (never automatic)";
 
 /// What the command line asks for.
 #[derive(Debug, PartialEq, Eq)]
@@ -40,9 +38,6 @@ pub enum Command {
         admin: bool,
     },
     SeedDemo,
-    Precompress {
-        dir: String,
-    },
     Help,
 }
 
@@ -71,10 +66,6 @@ impl Command {
                 admin: false,
             },
             ["seed-demo"] => Command::SeedDemo,
-            ["precompress"] => Command::Precompress {
-                dir: "target/site".into(),
-            },
-            ["precompress", dir] => Command::Precompress { dir: (*dir).into() },
             _ => bail!("unknown command: {}\n{USAGE}", args.join(" ")),
         })
     }
@@ -82,17 +73,9 @@ impl Command {
 
 /// Runs a non-serving command against the configured database.
 pub async fn run(command: Command, settings: &Settings) -> anyhow::Result<()> {
-    if let Command::Precompress { dir } = &command {
-        let report = super::precompress::run(std::path::Path::new(dir))?;
-        println!(
-            "precompressed {} files in {dir} ({} already up to date)",
-            report.compressed, report.up_to_date
-        );
-        return Ok(());
-    }
     let db = Db::connect(settings).await?;
     match command {
-        Command::Serve | Command::Help | Command::Precompress { .. } => {}
+        Command::Serve | Command::Help => {}
         Command::CreateUser { email, name, admin } => {
             let email = Email::parse(&email).map_err(|why| anyhow::anyhow!("email {why}"))?;
             let name = DisplayName::parse(&name).map_err(|why| anyhow::anyhow!("name {why}"))?;

@@ -13,7 +13,6 @@ pub mod health;
 pub mod http_error;
 pub mod metrics;
 pub mod passwords;
-pub mod precompress;
 pub mod proxies;
 pub mod security;
 pub mod session_index;

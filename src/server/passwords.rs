@@ -1,33 +1,34 @@
 //! Password hashing with argon2id (SECURITY P4), off the async runtime.
+//!
+//! Hashes run on a small fixed set of threads, each reusing one argon2 memory buffer for every
+//! hash. That bounds both CPU (a sign-in flood queues here and never takes more than half the
+//! cores from requests that only read a session) and memory (argon2 needs megabytes per hash;
+//! allocating them afresh on a growing set of threads left hundreds of megabytes with the
+//! allocator after a burst of sign-ins).
 
 use std::{
     fmt,
-    sync::{Arc, LazyLock},
+    sync::{Arc, LazyLock, Mutex, mpsc},
 };
 
-use anyhow::Context;
+use anyhow::{Context, anyhow};
 use argon2::{
-    Algorithm, Argon2, Params, Version,
-    password_hash::{
-        PasswordHash as Phc, PasswordHasher, PasswordVerifier, SaltString, rand_core::OsRng,
-    },
+    Algorithm, Argon2, Block, Params, Version,
+    password_hash::{Output, ParamsString, PasswordHash as Phc, SaltString, rand_core::OsRng},
 };
-use tokio::sync::Semaphore;
+use tokio::sync::{OnceCell, oneshot};
 
 use crate::domain::Password;
 
-/// OWASP's argon2id recommendation: 19 MiB of memory, 2 passes, 1 lane.
-fn argon2() -> Argon2<'static> {
-    let params = Params::new(19 * 1024, 2, 1, None).expect("valid argon2 parameters");
-    Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
-}
+/// One of OWASP's equivalent argon2id settings: 7 MiB of memory, 5 passes, 1 lane. The
+/// lower-memory option, so that the hashing threads' buffers stay small.
+const M_COST_KIB: u32 = 7 * 1024;
+const T_COST: u32 = 5;
+const OUTPUT_LEN: usize = 32;
 
-/// At most this many hashes run at once: each takes 19 MiB and a core's worth of work, so a
-/// sign-in flood queues here instead of exhausting memory or starving other requests.
-static HASHING: LazyLock<Arc<Semaphore>> = LazyLock::new(|| {
-    let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
-    Arc::new(Semaphore::new(cores))
-});
+fn params() -> Params {
+    Params::new(M_COST_KIB, T_COST, 1, Some(OUTPUT_LEN)).expect("valid argon2 parameters")
+}
 
 /// A PHC-format argon2id hash, as stored in `users.password_hash`.
 #[derive(Clone, PartialEq, Eq)]
@@ -42,6 +43,21 @@ impl PasswordHash {
     pub fn as_str(&self) -> &str {
         &self.0
     }
+
+    /// Whether this hash was made with other settings than today's (an older release), and
+    /// should be replaced the next time the password is known.
+    pub fn needs_rehash(&self) -> bool {
+        Phc::new(&self.0)
+            .ok()
+            .and_then(|phc| Params::try_from(&phc).ok().map(|p| (phc.algorithm, p)))
+            .is_none_or(|(algorithm, p)| {
+                let current = params();
+                algorithm != Algorithm::Argon2id.ident()
+                    || p.m_cost() != current.m_cost()
+                    || p.t_cost() != current.t_cost()
+                    || p.p_cost() != current.p_cost()
+            })
+    }
 }
 
 impl fmt::Debug for PasswordHash {
@@ -50,59 +66,159 @@ impl fmt::Debug for PasswordHash {
     }
 }
 
-/// A hash of a random password, verified against when the account does not exist so that an
-/// unknown email costs the same time as a wrong password (SECURITY P2).
-static DUMMY: LazyLock<PasswordHash> = LazyLock::new(|| {
-    let random = SaltString::generate(&mut OsRng);
-    hash_blocking(random.as_str()).expect("hashing a random password")
+/// Work for the hashing threads.
+enum Job {
+    Hash(String, oneshot::Sender<anyhow::Result<PasswordHash>>),
+    Verify(String, PasswordHash, oneshot::Sender<anyhow::Result<bool>>),
+}
+
+/// The queue in front of the hashing threads, started on first use: one thread per two cores
+/// (at least one).
+static POOL: LazyLock<Mutex<mpsc::Sender<Job>>> = LazyLock::new(|| {
+    let (sender, receiver) = mpsc::channel::<Job>();
+    let receiver = Arc::new(Mutex::new(receiver));
+    let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+    for index in 0..cores.div_ceil(2) {
+        let receiver = receiver.clone();
+        std::thread::Builder::new()
+            .name(format!("argon2-{index}"))
+            .spawn(move || worker(&receiver))
+            .expect("starting a hashing thread");
+    }
+    Mutex::new(sender)
 });
 
-fn hash_blocking(password: &str) -> anyhow::Result<PasswordHash> {
+fn worker(jobs: &Mutex<mpsc::Receiver<Job>>) {
+    let mut memory = vec![Block::default(); params().block_count()];
+    loop {
+        let job = match jobs.lock() {
+            Ok(receiver) => receiver.recv(),
+            Err(_) => return,
+        };
+        match job {
+            Ok(Job::Hash(password, reply)) => {
+                let _ = reply.send(hash_with(&mut memory, &password));
+            }
+            Ok(Job::Verify(password, hash, reply)) => {
+                let _ = reply.send(verify_with(&mut memory, &password, &hash));
+            }
+            Err(_) => return,
+        }
+    }
+}
+
+fn hash_with(memory: &mut [Block], password: &str) -> anyhow::Result<PasswordHash> {
+    let params = params();
     let salt = SaltString::generate(&mut OsRng);
-    let phc = argon2()
-        .hash_password(password.as_bytes(), &salt)
-        .map_err(|err| anyhow::anyhow!("argon2: {err}"))?;
+    let mut salt_bytes = [0_u8; 64];
+    let salt_bytes = salt
+        .as_salt()
+        .decode_b64(&mut salt_bytes)
+        .map_err(|err| anyhow!("salt: {err}"))?;
+    let mut out = [0_u8; OUTPUT_LEN];
+    Argon2::new(Algorithm::Argon2id, Version::V0x13, params.clone())
+        .hash_password_into_with_memory(
+            password.as_bytes(),
+            salt_bytes,
+            &mut out,
+            &mut memory[..params.block_count()],
+        )
+        .map_err(|err| anyhow!("argon2: {err}"))?;
+    let phc = Phc {
+        algorithm: Algorithm::Argon2id.ident(),
+        version: Some(Version::V0x13.into()),
+        params: ParamsString::try_from(&params).map_err(|err| anyhow!("params: {err}"))?,
+        salt: Some(salt.as_salt()),
+        hash: Some(Output::new(&out).map_err(|err| anyhow!("output: {err}"))?),
+    };
     Ok(PasswordHash(phc.to_string()))
 }
 
-fn verify_blocking(password: &str, hash: &PasswordHash) -> anyhow::Result<bool> {
-    let parsed = Phc::new(hash.as_str()).map_err(|err| anyhow::anyhow!("stored hash: {err}"))?;
-    Ok(argon2()
-        .verify_password(password.as_bytes(), &parsed)
-        .is_ok())
+fn verify_with(memory: &mut [Block], password: &str, hash: &PasswordHash) -> anyhow::Result<bool> {
+    let phc = Phc::new(hash.as_str()).map_err(|err| anyhow!("stored hash: {err}"))?;
+    let algorithm = Algorithm::try_from(phc.algorithm).map_err(|err| anyhow!("{err}"))?;
+    let version = Version::try_from(phc.version.unwrap_or(Version::V0x13.into()))
+        .map_err(|err| anyhow!("{err}"))?;
+    let params = Params::try_from(&phc).map_err(|err| anyhow!("stored params: {err}"))?;
+    let (Some(salt), Some(expected)) = (phc.salt, phc.hash) else {
+        anyhow::bail!("stored hash lacks its salt or output");
+    };
+    let mut salt_bytes = [0_u8; 64];
+    let salt_bytes = salt
+        .decode_b64(&mut salt_bytes)
+        .map_err(|err| anyhow!("salt: {err}"))?;
+    let mut out = vec![0_u8; expected.len()];
+    let blocks = params.block_count();
+    let argon2 = Argon2::new(algorithm, version, params);
+    // A hash from older, larger settings gets memory of its own, once: signing in replaces it.
+    let mut larger = Vec::new();
+    let memory = if blocks <= memory.len() {
+        &mut memory[..blocks]
+    } else {
+        larger.resize(blocks, Block::default());
+        &mut larger[..]
+    };
+    argon2
+        .hash_password_into_with_memory(password.as_bytes(), salt_bytes, &mut out, memory)
+        .map_err(|err| anyhow!("argon2: {err}"))?;
+    // `Output`'s equality is constant-time.
+    Ok(Output::new(&out).map_err(|err| anyhow!("output: {err}"))? == expected)
 }
 
-async fn off_runtime<T: Send + 'static>(
-    work: impl FnOnce() -> T + Send + 'static,
+async fn submit<T>(
+    job: impl FnOnce(oneshot::Sender<anyhow::Result<T>>) -> Job,
 ) -> anyhow::Result<T> {
-    let _permit = HASHING
-        .clone()
-        .acquire_owned()
+    let (reply, answer) = oneshot::channel();
+    POOL.lock()
+        .map_err(|_| anyhow!("hashing queue poisoned"))?
+        .send(job(reply))
+        .map_err(|_| anyhow!("hashing threads stopped"))?;
+    answer.await.context("hashing thread dropped the job")?
+}
+
+/// A hash of a random password, verified against when the account does not exist so that an
+/// unknown email costs the same time as a wrong password (SECURITY P2).
+static DUMMY: OnceCell<PasswordHash> = OnceCell::const_new();
+
+async fn dummy() -> anyhow::Result<PasswordHash> {
+    DUMMY
+        .get_or_try_init(|| {
+            let random = SaltString::generate(&mut OsRng).as_str().to_owned();
+            submit(move |reply| Job::Hash(random, reply))
+        })
         .await
-        .context("hashing pool closed")?;
-    tokio::task::spawn_blocking(work)
-        .await
-        .context("hashing task failed")
+        .cloned()
 }
 
 /// Hashes a new password.
 pub async fn hash(password: Password) -> anyhow::Result<PasswordHash> {
-    off_runtime(move || hash_blocking(password.expose())).await?
+    let password = password.expose().to_owned();
+    submit(move |reply| Job::Hash(password, reply)).await
 }
 
 /// Checks `password` against `hash`, or against a dummy hash when there is none, so both
 /// outcomes take the same time. Returns `false` whenever `hash` is `None`.
 pub async fn verify(password: Password, hash: Option<PasswordHash>) -> anyhow::Result<bool> {
-    off_runtime(move || match hash {
-        Some(hash) => verify_blocking(password.expose(), &hash),
-        None => verify_blocking(password.expose(), &DUMMY).map(|_| false),
-    })
-    .await?
+    let (hash, real) = match hash {
+        Some(hash) => (hash, true),
+        None => (dummy().await?, false),
+    };
+    let password = password.expose().to_owned();
+    let matched = submit(move |reply| Job::Verify(password, hash, reply)).await?;
+    Ok(matched && real)
 }
 
-/// Prepares the dummy hash ahead of the first sign-in, so that sign-in is not slower.
+/// Starts the hashing threads and prepares the dummy hash ahead of the first sign-in, so that
+/// sign-in is not slower.
 pub fn warm_up() {
-    tokio::task::spawn_blocking(|| LazyLock::force(&DUMMY));
+    tokio::spawn(async {
+        if let Err(err) = dummy().await {
+            tracing::warn!(
+                error = format!("{err:#}"),
+                "preparing the dummy password hash"
+            );
+        }
+    });
 }
 
 #[cfg(test)]
@@ -115,13 +231,34 @@ mod tests {
         let hash = hash(password.clone()).await.unwrap();
 
         assert!(
-            hash.as_str().starts_with("$argon2id$v=19$m=19456,t=2,p=1$"),
+            hash.as_str().starts_with("$argon2id$v=19$m=7168,t=5,p=1$"),
             "{}",
             hash.as_str()
         );
         assert!(verify(password, Some(hash.clone())).await.unwrap());
         let wrong = Password::for_sign_in("a long passphrasE").unwrap();
         assert!(!verify(wrong, Some(hash)).await.unwrap());
+    }
+
+    #[tokio::test]
+    async fn hashes_from_older_settings_still_verify_and_ask_to_be_replaced() {
+        use argon2::PasswordHasher;
+        let old = Argon2::new(
+            Algorithm::Argon2id,
+            Version::V0x13,
+            Params::new(19 * 1024, 2, 1, None).unwrap(),
+        )
+        .hash_password(b"a long passphrase", &SaltString::generate(&mut OsRng))
+        .unwrap()
+        .to_string();
+        let old = PasswordHash::from_stored(old);
+        let password = Password::parse("a long passphrase").unwrap();
+
+        assert!(verify(password.clone(), Some(old.clone())).await.unwrap());
+        assert!(old.needs_rehash());
+        assert!(!hash(password).await.unwrap().needs_rehash());
+        let wrong = Password::for_sign_in("another passphrase").unwrap();
+        assert!(!verify(wrong, Some(old)).await.unwrap());
     }
 
     #[tokio::test]

@@ -179,6 +179,10 @@ pub async fn authenticate_password(
         None => None,
     };
     let hash = user.as_ref().and_then(users::User::password_hash);
+    let password_for_rehash = hash
+        .as_ref()
+        .filter(|hash| hash.needs_rehash())
+        .map(|_| password.clone());
     let verified = passwords::verify(password, hash)
         .await
         .map_err(|err| internal("verifying a password", err))?;
@@ -201,6 +205,7 @@ pub async fn authenticate_password(
         .succeeded(&throttle_key, &client.ip)
         .await
         .map_err(unavailable)?;
+    upgrade_hash(state, &user, password_for_rehash).await;
     if user.disabled {
         let event = Event {
             kind: Kind::SignInFailed,
@@ -213,6 +218,22 @@ pub async fn authenticate_password(
         return Err(AppError::forbidden("This account is disabled."));
     }
     promote_listed_admin(state, user).await
+}
+
+/// Replaces a hash made with an older release's settings, now that the password is known. A
+/// failure only leaves the old hash in place.
+async fn upgrade_hash(state: &AppState, user: &users::User, password: Option<Password>) {
+    let Some(password) = password else {
+        return;
+    };
+    match passwords::hash(password).await {
+        Ok(hash) => {
+            if let Err(err) = users::set_password_hash(&state.db, user.id, &hash).await {
+                tracing::warn!(error = %err, user_id = user.id, "could not upgrade a password hash");
+            }
+        }
+        Err(err) => tracing::warn!(error = format!("{err:#}"), "could not rehash a password"),
+    }
 }
 
 /// Accounts listed in `ADMIN_EMAILS` become admins when they sign in.
