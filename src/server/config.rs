@@ -32,6 +32,7 @@ const KEYS: &[(&str, &str)] = &[
     ("session_cookie_secure", "SESSION_COOKIE_SECURE"),
     ("max_sessions_per_user", "MAX_SESSIONS_PER_USER"),
     ("trusted_proxies", "TRUSTED_PROXIES"),
+    ("cors_allowed_origins", "CORS_ALLOWED_ORIGINS"),
     ("metrics_bearer_token", "METRICS_BEARER_TOKEN"),
     ("log_format", "LOG_FORMAT"),
     ("redis_key_prefix", "REDIS_KEY_PREFIX"),
@@ -90,6 +91,11 @@ pub struct Settings {
     /// comma-separated).
     #[serde(deserialize_with = "list_or_comma_separated")]
     pub trusted_proxies: Vec<String>,
+    /// Other origins (`http://localhost:5173`) whose pages may call the API with the user's
+    /// cookie: they get CORS headers with credentials, and their state-changing requests pass
+    /// the cross-site check. Empty: same-origin only (`CORS_ALLOWED_ORIGINS`, comma-separated).
+    #[serde(deserialize_with = "list_or_comma_separated")]
+    pub cors_allowed_origins: Vec<String>,
     /// When set, `GET /metrics` answers only requests with `Authorization: Bearer <token>`.
     pub metrics_bearer_token: Option<Secret>,
     /// `text` or `json`.
@@ -118,6 +124,7 @@ impl Default for Settings {
             session_cookie_secure: true,
             max_sessions_per_user: 10,
             trusted_proxies: Vec::new(),
+            cors_allowed_origins: Vec::new(),
             metrics_bearer_token: None,
             log_format: LogFormat::Text,
             redis_key_prefix: "gatehouse:".into(),
@@ -241,6 +248,12 @@ impl Settings {
                 &format!("{bad_proxy:?} is not an IP address or CIDR network"),
             );
         }
+        if let Some(origin) = self.cors_allowed_origins.iter().find(|o| !is_origin(o)) {
+            return bad(
+                "cors_allowed_origins",
+                &format!("{origin:?} is not an origin like https://app.example.com:8443"),
+            );
+        }
         if let Some(email) = self.admin_emails.iter().find(|e| !e.contains('@')) {
             return bad(
                 "admin_emails",
@@ -301,6 +314,17 @@ fn list_or_comma_separated<'de, D: Deserializer<'de>>(de: D) -> Result<Vec<Strin
         .map(|item| item.trim().to_ascii_lowercase())
         .filter(|item| !item.is_empty())
         .collect())
+}
+
+/// `scheme://host[:port]` with an http(s) scheme and nothing after the authority.
+fn is_origin(text: &str) -> bool {
+    let Some(rest) = text
+        .strip_prefix("https://")
+        .or_else(|| text.strip_prefix("http://"))
+    else {
+        return false;
+    };
+    !rest.is_empty() && !rest.contains(['/', '?', '#', '@', ' ', '*'])
 }
 
 /// A setting that may hold credentials (database and Redis URLs carry passwords): printed as

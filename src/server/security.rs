@@ -1,6 +1,8 @@
 //! Request-level defences: cross-site request refusal (SECURITY X1), security headers (X5),
 //! `no-store` on API responses (S10), and session-cookie removals that browsers honour (S3).
 
+use std::sync::Arc;
+
 use axum::{
     extract::{Request, State},
     http::{HeaderMap, HeaderValue, Method, header},
@@ -10,20 +12,36 @@ use axum::{
 
 use crate::error::AppError;
 
-/// Refuses state-changing requests that a browser made on behalf of another site.
+/// Refuses state-changing requests that a browser made on behalf of another site, except from
+/// the origins in `cors_allowed_origins` (`allowed`).
 ///
 /// # Security
 /// Browsers send `Sec-Fetch-Site` on every request; where it is missing (older browsers) the
 /// `Origin`, then the `Referer`, must match the `Host` the request was sent to. Requests with
 /// none of them come from non-browser clients, which cannot be forged cross-site, and pass. This
-/// covers sign-in and sign-up too, which stops login CSRF.
-pub async fn refuse_cross_site(request: Request, next: Next) -> Response {
-    if is_safe(request.method()) || is_same_site(request.headers()) {
+/// covers sign-in and sign-up too, which stops login CSRF. An allowed origin is matched exactly
+/// against the browser-set `Origin` header, which pages cannot forge.
+pub async fn refuse_cross_site(
+    State(allowed): State<Arc<[String]>>,
+    request: Request,
+    next: Next,
+) -> Response {
+    if is_safe(request.method())
+        || is_same_site(request.headers())
+        || is_allowed_origin(request.headers(), &allowed)
+    {
         next.run(request).await
     } else {
         tracing::warn!(method = %request.method(), path = request.uri().path(), "refused a cross-site request");
         AppError::forbidden("Cross-site requests are not allowed.").into_response()
     }
+}
+
+fn is_allowed_origin(headers: &HeaderMap, allowed: &[String]) -> bool {
+    headers
+        .get(header::ORIGIN)
+        .and_then(|origin| origin.to_str().ok())
+        .is_some_and(|origin| allowed.iter().any(|a| a.eq_ignore_ascii_case(origin)))
 }
 
 fn is_safe(method: &Method) -> bool {

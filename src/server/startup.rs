@@ -8,7 +8,7 @@ use axum::{
     Router,
     body::Body,
     extract::{Request, State},
-    http::{HeaderValue, StatusCode, header},
+    http::{HeaderValue, Method, StatusCode, header},
     middleware::{self, Next},
     response::{IntoResponse, Response},
     routing::{get, post},
@@ -17,7 +17,12 @@ use leptos::{config::LeptosOptions, prelude::provide_context};
 use leptos_axum::{LeptosRoutes, generate_route_list};
 use tokio::net::TcpListener;
 use tower::ServiceBuilder;
-use tower_http::{compression::CompressionLayer, services::ServeDir, timeout::TimeoutLayer};
+use tower_http::{
+    compression::CompressionLayer,
+    cors::{AllowOrigin, CorsLayer},
+    services::ServeDir,
+    timeout::TimeoutLayer,
+};
 use tower_sessions::{SessionManagerLayer, cookie::SameSite};
 
 use super::{
@@ -152,7 +157,7 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .route("/metrics", get(metrics::render))
-        .nest("/api", api::router())
+        .nest("/api", api::router().layer(cors(settings)))
         .route("/auth/login", post(forms::log_in_form))
         .route("/auth/signup", post(forms::sign_up_form))
         .leptos_routes_with_context(
@@ -174,7 +179,10 @@ pub fn router(state: AppState) -> Router {
             cookie.clone(),
             security::complete_cookie_removals,
         ))
-        .layer(middleware::from_fn(security::refuse_cross_site))
+        .layer(middleware::from_fn_with_state(
+            Arc::<[String]>::from(settings.cors_allowed_origins.clone()),
+            security::refuse_cross_site,
+        ))
         .with_state(state);
 
     app.layer(
@@ -193,6 +201,22 @@ pub fn router(state: AppState) -> Router {
             ))
             .layer(CompressionLayer::new()),
     )
+}
+
+/// CORS for the API: credentials and preflight answers for exactly the allowed origins; no CORS
+/// headers for anyone else (their pages cannot read the answers).
+fn cors(settings: &Settings) -> CorsLayer {
+    let origins: Vec<HeaderValue> = settings
+        .cors_allowed_origins
+        .iter()
+        .filter_map(|origin| HeaderValue::from_str(origin).ok())
+        .collect();
+    CorsLayer::new()
+        .allow_origin(AllowOrigin::list(origins))
+        .allow_credentials(true)
+        .allow_methods([Method::GET, Method::POST, Method::PATCH, Method::DELETE])
+        .allow_headers([header::CONTENT_TYPE, header::ACCEPT])
+        .max_age(Duration::from_secs(600))
 }
 
 /// The session cookie's name.

@@ -5,6 +5,7 @@ pub mod admin;
 pub mod auth;
 pub mod customers;
 pub mod google;
+pub mod openapi;
 pub mod sessions;
 pub mod todos;
 pub mod users;
@@ -12,8 +13,10 @@ pub mod users;
 use axum::{
     Router,
     extract::DefaultBodyLimit,
+    handler::Handler,
+    http::Method,
     middleware,
-    routing::{delete, get, patch, post},
+    routing::{MethodFilter, on},
 };
 
 use crate::{domain::PageRequest, error::FieldError};
@@ -24,42 +27,77 @@ use crate::error::AppError;
 /// The largest request body the API reads (SECURITY X6).
 pub const BODY_LIMIT: usize = 64 * 1024;
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/auth/signup", post(auth::sign_up))
-        .route("/auth/login", post(auth::log_in))
-        .route("/auth/logout", post(auth::log_out))
-        .route("/auth/google/nonce", get(google::issue_nonce))
-        .route("/auth/google", post(google::sign_in_with_google))
-        .route("/users/me", get(users::get_me).patch(users::update_me))
-        .route("/users/me/password", post(users::change_password))
-        .route("/todos", get(todos::list_todos).post(todos::create_todo))
-        .route(
-            "/customers",
-            get(customers::list_customers).post(customers::create_customer),
-        )
-        .route(
-            "/customers/{id}",
-            get(customers::get_customer)
-                .patch(customers::update_customer)
-                .delete(customers::delete_customer),
-        )
-        .route(
-            "/sessions",
-            get(sessions::list_sessions).delete(sessions::end_other_sessions),
-        )
-        .route("/sessions/{id}", delete(sessions::end_session))
-        .route("/admin/users", get(admin::list_users))
-        .route("/admin/users/{id}", patch(admin::update_user))
-        .route(
+/// The API's routes, registered one operation (method and path) at a time and listed as they
+/// are, so the OpenAPI document can be checked against exactly what is served.
+pub struct Routes {
+    router: Router<AppState>,
+    operations: Vec<(Method, &'static str)>,
+}
+
+impl Routes {
+    fn new() -> Self {
+        Self {
+            router: Router::new(),
+            operations: Vec::new(),
+        }
+    }
+
+    fn add<H, T>(mut self, method: Method, path: &'static str, handler: H) -> Self
+    where
+        H: Handler<T, AppState>,
+        T: 'static,
+    {
+        let filter = MethodFilter::try_from(method.clone()).expect("a standard method");
+        self.router = self.router.route(path, on(filter, handler));
+        self.operations.push((method, path));
+        self
+    }
+
+    /// Every `(method, path)` served under `/api`, paths as axum writes them (`/todos/{id}`).
+    pub fn operations(&self) -> &[(Method, &'static str)] {
+        &self.operations
+    }
+}
+
+/// Every operation of the API.
+pub fn routes() -> Routes {
+    use Method as M;
+    Routes::new()
+        .add(M::POST, "/auth/signup", auth::sign_up)
+        .add(M::POST, "/auth/login", auth::log_in)
+        .add(M::POST, "/auth/logout", auth::log_out)
+        .add(M::GET, "/auth/google/nonce", google::issue_nonce)
+        .add(M::POST, "/auth/google", google::sign_in_with_google)
+        .add(M::GET, "/users/me", users::get_me)
+        .add(M::PATCH, "/users/me", users::update_me)
+        .add(M::POST, "/users/me/password", users::change_password)
+        .add(M::GET, "/todos", todos::list_todos)
+        .add(M::POST, "/todos", todos::create_todo)
+        .add(M::PATCH, "/todos/{id}", todos::update_todo)
+        .add(M::DELETE, "/todos/{id}", todos::delete_todo)
+        .add(M::GET, "/customers", customers::list_customers)
+        .add(M::POST, "/customers", customers::create_customer)
+        .add(M::GET, "/customers/{id}", customers::get_customer)
+        .add(M::PATCH, "/customers/{id}", customers::update_customer)
+        .add(M::DELETE, "/customers/{id}", customers::delete_customer)
+        .add(M::GET, "/sessions", sessions::list_sessions)
+        .add(M::DELETE, "/sessions", sessions::end_other_sessions)
+        .add(M::DELETE, "/sessions/{id}", sessions::end_session)
+        .add(M::GET, "/admin/users", admin::list_users)
+        .add(M::PATCH, "/admin/users/{id}", admin::update_user)
+        .add(M::GET, "/admin/users/{id}/sessions", admin::user_sessions)
+        .add(
+            M::DELETE,
             "/admin/users/{id}/sessions",
-            get(admin::user_sessions).delete(admin::end_user_sessions),
+            admin::end_user_sessions,
         )
-        .route("/admin/audit", get(admin::audit_log))
-        .route(
-            "/todos/{id}",
-            patch(todos::update_todo).delete(todos::delete_todo),
-        )
+        .add(M::GET, "/admin/audit", admin::audit_log)
+        .add(M::GET, "/openapi.json", openapi::document)
+}
+
+pub fn router() -> Router<AppState> {
+    routes()
+        .router
         .route_layer(middleware::from_fn(super::metrics::note_route))
         .fallback(|| async { AppError::not_found("API endpoint") })
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
