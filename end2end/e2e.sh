@@ -18,9 +18,16 @@ export RUST_LOG=${RUST_LOG:-warn}
 jwks_port=3999
 python3 -m http.server "$jwks_port" --bind 127.0.0.1 --directory tests/fixtures >/dev/null 2>&1 &
 jwks_pid=$!
-trap 'stop_second; kill $jwks_pid 2>/dev/null; rm -rf "$data"' EXIT
+trap 'stop_second; kill $jwks_pid $origin_pids 2>/dev/null; rm -rf "$data"' EXIT
 export GOOGLE_CLIENT_ID=e2e-client.apps.googleusercontent.com
 export GOOGLE_JWKS_URL="http://127.0.0.1:$jwks_port/google_jwks_1.json"
+# Two more origins for cors.spec.ts: a page on the first may call the API with the cookie.
+python3 -m http.server 4000 --bind 127.0.0.1 --directory end2end/cors-origin >/dev/null 2>&1 &
+origin_pids="$!"
+python3 -m http.server 4001 --bind 127.0.0.1 --directory end2end/cors-origin >/dev/null 2>&1 &
+origin_pids="$origin_pids $!"
+export CORS_ALLOWED_ORIGINS=http://127.0.0.1:4000
+export E2E_CORS_ALLOWED_ORIGIN=http://127.0.0.1:4000 E2E_CORS_OTHER_ORIGIN=http://127.0.0.1:4001
 # Fresh throttling counters per run: every test signs in from 127.0.0.1.
 export REDIS_KEY_PREFIX="gatehouse-e2e-$$:"
 
@@ -50,11 +57,13 @@ run_pass() {
     LEPTOS_SITE_ADDR="127.0.0.1:$second_port" LEPTOS_ENV=PROD target/release/gatehouse serve &
     second_pid=$!
     cargo leptos end-to-end --release
-    stop_second
     if [ ! -f "$E2E_PASSED_MARKER" ]; then
         echo "end-to-end ($name): the build or the Playwright suite failed (see above)" >&2
         exit 1
     fi
+    # Spec-driven fuzzing against the same release build (the second instance is still up).
+    bash end2end/fuzz.sh "$E2E_SECOND_URL"
+    stop_second
 }
 
 cargo leptos build --release
@@ -63,7 +72,7 @@ run_pass embedded
 if [ -n "${E2E_REDIS_URL:-}" ] && [ -n "${E2E_POSTGRES_ADMIN_URL:-}" ]; then
     db="gatehouse_e2e_$$"
     psql "$E2E_POSTGRES_ADMIN_URL" -qc "CREATE DATABASE $db"
-    trap 'stop_second; kill $jwks_pid 2>/dev/null; psql "$E2E_POSTGRES_ADMIN_URL" -qc "DROP DATABASE IF EXISTS $db WITH (FORCE)" >/dev/null 2>&1; rm -rf "$data"' EXIT
+    trap 'stop_second; kill $jwks_pid $origin_pids 2>/dev/null; psql "$E2E_POSTGRES_ADMIN_URL" -qc "DROP DATABASE IF EXISTS $db WITH (FORCE)" >/dev/null 2>&1; rm -rf "$data"' EXIT
     export DATABASE_URL="${E2E_POSTGRES_ADMIN_URL%/*}/$db"
     export REDIS_URL="$E2E_REDIS_URL"
     run_pass redis-postgres

@@ -12,6 +12,8 @@ set -euo pipefail
 GATEHOUSE_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 CARGO_LEPTOS_VERSION=0.3.11
 BINARYEN_VERSION=132.0.0
+SCHEMATHESIS_VERSION=4.32.5
+OPENAPI_VALIDATOR_VERSION=0.9.0
 # Tools installed outside the clone, so fresh clones reuse them.
 GATEHOUSE_TOOLS=${GATEHOUSE_TOOLS:-$HOME/.cache/gatehouse/tools}
 export PATH="$HOME/.cargo/bin:$GATEHOUSE_TOOLS/bin:$PATH"
@@ -93,6 +95,33 @@ install_playwright() {
     fi
 }
 
+install_vendor() {
+    # Swagger UI for /api/docs, served from the app's own origin (no CDN at run time).
+    local stamp="$GATEHOUSE_ROOT/vendor/node_modules/.gatehouse-lock"
+    local target="$GATEHOUSE_ROOT/public/api-docs/vendor"
+    if ! cmp -s "$GATEHOUSE_ROOT/vendor/package-lock.json" "$stamp" 2>/dev/null ||
+        [ ! -f "$target/swagger-ui-bundle.js" ]; then
+        step "installing browser packages for /api/docs (npm ci)"
+        (cd "$GATEHOUSE_ROOT/vendor" && npm ci --no-audit --no-fund >/dev/null)
+        mkdir -p "$target"
+        local dist="$GATEHOUSE_ROOT/vendor/node_modules/swagger-ui-dist"
+        cp "$dist/swagger-ui-bundle.js" "$dist/swagger-ui.css" "$dist/LICENSE" "$target/"
+        cp "$GATEHOUSE_ROOT/vendor/package-lock.json" "$stamp"
+    fi
+}
+
+install_fuzzer() {
+    # schemathesis (spec-driven API fuzzing) and an OpenAPI validator, from PyPI, in a venv.
+    local venv="$GATEHOUSE_TOOLS/venv"
+    if [ "$("$venv/bin/schemathesis" --version 2>/dev/null | awk '{print $3}')" != "$SCHEMATHESIS_VERSION" ]; then
+        apt_install python3 python3-venv
+        step "installing schemathesis $SCHEMATHESIS_VERSION"
+        python3 -m venv "$venv"
+        "$venv/bin/pip" install --quiet "schemathesis==$SCHEMATHESIS_VERSION" \
+            "openapi-spec-validator==$OPENAPI_VALIDATOR_VERSION"
+    fi
+}
+
 main() {
     local test=""
     [ "${1:-}" = "--test" ] && test=1
@@ -100,10 +129,12 @@ main() {
     install_rust
     install_cargo_leptos
     install_wasm_bindgen
+    install_node
+    install_vendor
     if [ -n "$test" ]; then
-        install_node
         install_wasm_opt
         install_playwright
+        install_fuzzer
         apt_install chromium redis-server postgresql
     fi
 }

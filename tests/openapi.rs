@@ -77,3 +77,20 @@ async fn every_documented_operation_is_served_at_its_method_and_path() {
     let unknown = app.get("/api/not-an-endpoint").await;
     assert_eq!(unknown.status(), StatusCode::NOT_FOUND);
 }
+
+#[tokio::test]
+async fn the_docs_page_loads_swagger_ui_from_this_origin_only() {
+    let app = TestApp::spawn(Database::Sqlite, Sessions::Embedded).await;
+    let response = app.get("/api/docs").await;
+
+    assert_eq!(response.status(), StatusCode::OK);
+    let csp = response.headers()["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(csp.contains("script-src 'self';"), "{csp}");
+    assert!(csp.contains("connect-src 'self';"), "{csp}");
+    let html = response.text().await.unwrap();
+    assert!(html.contains(r#"src="/api-docs/vendor/swagger-ui-bundle.js""#));
+    assert!(!html.contains("http"), "no absolute (external) URL: {html}");
+}

@@ -157,6 +157,7 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .route("/metrics", get(metrics::render))
+        .route("/api/docs", get(api::openapi::docs_page))
         .nest("/api", api::router().layer(cors(settings)))
         .route("/auth/login", post(forms::log_in_form))
         .route("/auth/signup", post(forms::sign_up_form))

@@ -473,3 +473,40 @@ pub fn spec() -> &'static Value {
 pub async fn document() -> Json<Value> {
     Json(spec().clone())
 }
+
+/// The Content-Security-Policy of `/api/docs`: Swagger UI's script and stylesheet from this
+/// origin only (it sets inline styles, hence `'unsafe-inline'` for styles alone), requests to
+/// this origin only.
+pub const DOCS_CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; \
+     img-src 'self' data:; font-src 'self' data:; connect-src 'self'; base-uri 'none'; \
+     form-action 'self'; frame-ancestors 'none'";
+
+/// `GET /api/docs`: interactive documentation (Swagger UI, served from `/api-docs/`) for the
+/// document above. "Try it out" runs in this page, with the browser's session cookie.
+pub async fn docs_page() -> impl axum::response::IntoResponse {
+    use axum::http::header;
+    (
+        [
+            (header::CONTENT_SECURITY_POLICY, DOCS_CSP),
+            (header::CACHE_CONTROL, "no-cache"),
+        ],
+        axum::response::Html(
+            r#"<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Gatehouse API</title>
+<link rel="icon" type="image/svg+xml" href="/favicon.svg">
+<link rel="stylesheet" href="/api-docs/vendor/swagger-ui.css">
+<script src="/api-docs/vendor/swagger-ui-bundle.js" defer></script>
+<script src="/api-docs/init.js" defer></script>
+</head>
+<body>
+<main id="swagger-ui"></main>
+</body>
+</html>
+"#,
+        ),
+    )
+}
