@@ -25,7 +25,7 @@ results="$work/results.txt"   # KEY VALUE lines, turned into RESULTS.md at the e
 record() { echo "$1 $2" >>"$results"; printf '    %-40s %s\n' "$1" "$2"; }
 
 step "release build"
-cargo leptos build --release --precompress
+cargo leptos build --release --split --precompress
 
 # Runs wrk and records rps, p50, p99 and error counts under the name $1.
 load() {
@@ -132,8 +132,7 @@ RUST_LOG=warn LEPTOS_SITE_ADDR="127.0.0.1:$port" LEPTOS_ENV=PROD DATABASE_URL="s
     target/release/gatehouse serve >"$work/server-fe.log" 2>&1 &
 server_pid=$!
 for _ in $(seq 1 100); do curl -fsS "$base/healthz" >/dev/null 2>&1 && break; sleep 0.1; done
-python3 bench/frontend.py "$base" target/site | tee -a "$results"
-(cd end2end && node ../bench/tti.mjs "$base/login") | tee -a "$results"
+(cd end2end && node ../bench/frontend.mjs "$base/login") | tee -a "$results"
 stop_server
 
 python3 bench/report.py "$results" bench/RESULTS.md

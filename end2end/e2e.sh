@@ -56,7 +56,7 @@ run_pass() {
     GATEHOUSE_PASSWORD="$e2e_password" target/release/gatehouse user create "$E2E_ADMIN_EMAIL" "E2E Admin" --admin
     LEPTOS_SITE_ADDR="127.0.0.1:$second_port" LEPTOS_ENV=PROD target/release/gatehouse serve &
     second_pid=$!
-    cargo leptos end-to-end --release
+    cargo leptos end-to-end --release --split --precompress
     if [ ! -f "$E2E_PASSED_MARKER" ]; then
         echo "end-to-end ($name): the build or the Playwright suite failed (see above)" >&2
         exit 1
@@ -66,7 +66,8 @@ run_pass() {
     stop_second
 }
 
-cargo leptos build --release
+# --split: /admin and /sessions become WASM chunks loaded on demand; --precompress: .br/.gz.
+cargo leptos build --release --split --precompress
 run_pass embedded
 
 if [ -n "${E2E_REDIS_URL:-}" ] && [ -n "${E2E_POSTGRES_ADMIN_URL:-}" ]; then

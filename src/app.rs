@@ -3,8 +3,9 @@
 use leptos::prelude::*;
 use leptos_meta::{HashedStylesheet, MetaTags, Title, provide_meta_context};
 use leptos_router::{
-    SsrMode, StaticSegment,
+    Lazy, LazyRoute, SsrMode, StaticSegment,
     components::{Route, Router, Routes},
+    lazy_route,
 };
 
 use crate::{
@@ -68,11 +69,42 @@ pub fn App() -> impl IntoView {
                     <Route path=StaticSegment("todos") ssr=SsrMode::Async view=TodosPage/>
                     <Route path=StaticSegment("profile") ssr=SsrMode::Async view=ProfilePage/>
                     <Route path=StaticSegment("customers") ssr=SsrMode::Async view=CustomersPage/>
-                    <Route path=StaticSegment("sessions") ssr=SsrMode::Async view=SessionsPage/>
-                    <Route path=StaticSegment("admin") ssr=SsrMode::Async view=AdminPage/>
+                    <Route path=StaticSegment("sessions") ssr=SsrMode::Async view={Lazy::<SessionsRoute>::new()}/>
+                    <Route path=StaticSegment("admin") ssr=SsrMode::Async view={Lazy::<AdminRoute>::new()}/>
                 </Routes>
             </main>
         </Router>
+    }
+}
+
+/// `/admin`, loaded on demand: with `cargo leptos build --split` its code is a WASM chunk of its
+/// own, fetched when the page is first shown, so other pages' first load does not carry it.
+struct AdminRoute;
+
+#[lazy_route]
+impl LazyRoute for AdminRoute {
+    fn data() -> Self {
+        AdminRoute
+    }
+
+    fn view(this: Self) -> AnyView {
+        let AdminRoute = this;
+        view! { <AdminPage/> }.into_any()
+    }
+}
+
+/// `/sessions`, loaded on demand like `/admin`.
+struct SessionsRoute;
+
+#[lazy_route]
+impl LazyRoute for SessionsRoute {
+    fn data() -> Self {
+        SessionsRoute
+    }
+
+    fn view(this: Self) -> AnyView {
+        let SessionsRoute = this;
+        view! { <SessionsPage/> }.into_any()
     }
 }
 

@@ -100,13 +100,13 @@ fn Pager(
     };
     view! {
         <nav class="pager" aria-label=format!("{noun} pages")>
-            <button type="button" disabled=move || page.get() <= 1 on:click=move |_| go(page.get_untracked() - 1)>
+            <button type="button" disabled=move || { page.get() <= 1 } on:click=move |_| go(page.get_untracked() - 1)>
                 "Previous"
             </button>
             <span aria-live="polite">
                 {move || format!("Page {} of {} ({} {noun})", page.get(), pages(), total.get())}
             </span>
-            <button type="button" disabled=move || page.get() >= pages() on:click=move |_| go(page.get_untracked() + 1)>
+            <button type="button" disabled=move || { page.get() >= pages() } on:click=move |_| go(page.get_untracked() + 1)>
                 "Next"
             </button>
         </nav>
