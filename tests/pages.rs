@@ -229,7 +229,10 @@ async fn the_admin_page_is_forbidden_to_users_and_rendered_for_admins() {
     assert!(html.contains(r#"href="/admin""#), "{html}");
     // Paging controls render as buttons, whatever the page count.
     assert!(html.contains(">Next<"), "{html}");
-    assert!(!html.contains("on : click"), "a view macro swallowed code: {html}");
+    assert!(
+        !html.contains("on : click"),
+        "a view macro swallowed code: {html}"
+    );
     assert_eq!(sessions.status(), StatusCode::OK);
     assert!(sessions.text().await.unwrap().contains("Your sessions"));
 }
