@@ -705,6 +705,63 @@ async fn unknown_api_paths_are_json_404s() {
 }
 
 #[tokio::test]
+async fn a_hash_from_older_settings_is_replaced_at_the_next_sign_in() {
+    use argon2::{
+        Algorithm, Argon2, Params, PasswordHasher, Version,
+        password_hash::{SaltString, rand_core::OsRng},
+    };
+    let app = TestApp::spawn(Database::Sqlite, Sessions::Embedded).await;
+    let email = app.sign_up(&app.new_client()).await;
+    let id = app
+        .user_id(&{
+            let c = app.new_client();
+            app.log_in(&c, &email, PASSWORD).await;
+            c
+        })
+        .await;
+    // What an earlier release stored: OWASP's 19 MiB, 2 passes.
+    let legacy = Argon2::new(
+        Algorithm::Argon2id,
+        Version::V0x13,
+        Params::new(19 * 1024, 2, 1, None).unwrap(),
+    )
+    .hash_password(PASSWORD.as_bytes(), &SaltString::generate(&mut OsRng))
+    .unwrap()
+    .to_string();
+    let legacy = gatehouse::server::passwords::PasswordHash::from_stored(legacy);
+    gatehouse::server::users::set_password_hash(&app.state.db, id, &legacy)
+        .await
+        .unwrap();
+
+    let login = app.log_in(&app.new_client(), &email, PASSWORD).await;
+    let stored = gatehouse::server::users::by_id(&app.state.db, id)
+        .await
+        .unwrap()
+        .unwrap()
+        .password_hash()
+        .unwrap();
+
+    assert_eq!(
+        login.status(),
+        StatusCode::OK,
+        "the old hash still verifies"
+    );
+    assert!(
+        stored
+            .as_str()
+            .starts_with("$argon2id$v=19$m=7168,t=5,p=1$"),
+        "replaced by today's settings: {}",
+        stored.as_str()
+    );
+    assert_eq!(
+        app.log_in(&app.new_client(), &email, PASSWORD)
+            .await
+            .status(),
+        StatusCode::OK
+    );
+}
+
+#[tokio::test]
 async fn sign_ins_and_failures_are_audited_without_secrets() {
     let app = TestApp::spawn(Database::Sqlite, Sessions::Embedded).await;
     let email = app.sign_up(&app.client).await;
