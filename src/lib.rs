@@ -20,5 +20,7 @@ pub mod server;
 #[wasm_bindgen::prelude::wasm_bindgen]
 pub fn hydrate() {
     console_error_panic_hook::set_once();
-    leptos::mount::hydrate_body(app::App);
+    // Lazy: /admin and /sessions are split into WASM chunks, which a first load of those pages
+    // fetches before hydrating.
+    leptos::mount::hydrate_lazy(app::App);
 }
