@@ -66,9 +66,9 @@ pub fn App() -> impl IntoView {
                     <Route path=StaticSegment("login") view=LoginPage/>
                     <Route path=StaticSegment("signup") view=SignupPage/>
                     <Route path=StaticSegment("welcome") ssr=SsrMode::Async view=WelcomePage/>
-                    <Route path=StaticSegment("todos") ssr=SsrMode::Async view=TodosPage/>
-                    <Route path=StaticSegment("profile") ssr=SsrMode::Async view=ProfilePage/>
-                    <Route path=StaticSegment("customers") ssr=SsrMode::Async view=CustomersPage/>
+                    <Route path=StaticSegment("todos") ssr=SsrMode::Async view={Lazy::<TodosRoute>::new()}/>
+                    <Route path=StaticSegment("profile") ssr=SsrMode::Async view={Lazy::<ProfileRoute>::new()}/>
+                    <Route path=StaticSegment("customers") ssr=SsrMode::Async view={Lazy::<CustomersRoute>::new()}/>
                     <Route path=StaticSegment("sessions") ssr=SsrMode::Async view={Lazy::<SessionsRoute>::new()}/>
                     <Route path=StaticSegment("admin") ssr=SsrMode::Async view={Lazy::<AdminRoute>::new()}/>
                 </Routes>
@@ -77,36 +77,32 @@ pub fn App() -> impl IntoView {
     }
 }
 
-/// `/admin`, loaded on demand: with `cargo leptos build --split` its code is a WASM chunk of its
-/// own, fetched when the page is first shown, so other pages' first load does not carry it.
-struct AdminRoute;
+/// A private page loaded on demand: with `cargo leptos build --split` its code is a WASM chunk
+/// of its own, fetched when the page is first shown, so the first load of the public pages
+/// (`/login` above all) does not carry it. Without `--split` it is an ordinary route.
+macro_rules! lazy_page {
+    ($route:ident, $page:ident) => {
+        struct $route;
 
-#[lazy_route]
-impl LazyRoute for AdminRoute {
-    fn data() -> Self {
-        AdminRoute
-    }
+        #[lazy_route]
+        impl LazyRoute for $route {
+            fn data() -> Self {
+                $route
+            }
 
-    fn view(this: Self) -> AnyView {
-        let AdminRoute = this;
-        view! { <AdminPage/> }.into_any()
-    }
+            fn view(this: Self) -> AnyView {
+                let $route = this;
+                view! { <$page/> }.into_any()
+            }
+        }
+    };
 }
 
-/// `/sessions`, loaded on demand like `/admin`.
-struct SessionsRoute;
-
-#[lazy_route]
-impl LazyRoute for SessionsRoute {
-    fn data() -> Self {
-        SessionsRoute
-    }
-
-    fn view(this: Self) -> AnyView {
-        let SessionsRoute = this;
-        view! { <SessionsPage/> }.into_any()
-    }
-}
+lazy_page!(TodosRoute, TodosPage);
+lazy_page!(ProfileRoute, ProfilePage);
+lazy_page!(CustomersRoute, CustomersPage);
+lazy_page!(SessionsRoute, SessionsPage);
+lazy_page!(AdminRoute, AdminPage);
 
 /// Sends the page's Content-Security-Policy, built around this response's nonce.
 #[cfg(feature = "ssr")]
