@@ -26,9 +26,10 @@ checks=not_a_server_error,status_code_conformance,content_type_conformance,respo
 run() { # run NAME COOKIE [schemathesis options...]
     local name=$1 cookie=$2; shift 2
     printf '\033[1m==> schemathesis: %s\033[0m\n' "$name"
-    timeout 300 "$st" run "$work/openapi.json" --url "$base" -H "Cookie: $cookie" \
+    # From the scratch folder: schemathesis keeps a cache in the working directory.
+    (cd "$work" && timeout 300 "$st" run "$work/openapi.json" --url "$base" -H "Cookie: $cookie" \
         --checks "$checks" --max-examples "${FUZZ_EXAMPLES:-20}" --seed "${FUZZ_SEED:-$RANDOM}" \
-        --request-timeout 10 --warnings off "$@" | tee "$work/$name.log"
+        --request-timeout 10 --warnings off "$@") | tee "$work/$name.log"
     grep -Eo '[0-9]+ generated' "$work/$name.log" | tail -1 | awk '{print $1}' >>"$work/counts"
 }
 # Everything a user can do, except what ends the fuzzing session itself.

@@ -216,3 +216,59 @@ async fn garbage_cookies_never_produce_a_server_error() {
         .status();
     assert_eq!(status, StatusCode::UNAUTHORIZED);
 }
+
+/// PostgreSQL refuses NUL in text: every input that could carry one is refused before SQL, or
+/// answered as a client error, never a 500 (a fuzzing run found the admin search did not).
+#[tokio::test]
+async fn nul_characters_in_any_input_never_produce_a_server_error() {
+    let (app, _) = TestApp::spawn_with_admin(Spawn::new(Database::Postgres, Sessions::Redis)).await;
+    let nul = "a\u{0}b";
+    let json = |value: serde_json::Value| Some(value);
+    let calls: Vec<(reqwest::Method, String, Option<serde_json::Value>)> = vec![
+        (
+            reqwest::Method::GET,
+            "/api/admin/users?query=a%00b".into(),
+            None,
+        ),
+        (
+            reqwest::Method::GET,
+            "/api/admin/audit?user_id=%00".into(),
+            None,
+        ),
+        (reqwest::Method::DELETE, "/api/sessions/a%00b".into(), None),
+        (reqwest::Method::GET, "/api/customers/%00".into(), None),
+        (
+            reqwest::Method::POST,
+            "/api/auth/login".into(),
+            json(serde_json::json!({"email": format!("x{nul}@example.com"), "password": nul})),
+        ),
+        (
+            reqwest::Method::POST,
+            "/api/auth/signup".into(),
+            json(
+                serde_json::json!({"email": "n@example.com", "password": "long enough pass\u{0}", "name": nul}),
+            ),
+        ),
+        (
+            reqwest::Method::PATCH,
+            "/api/users/me".into(),
+            json(serde_json::json!({"name": nul})),
+        ),
+        (
+            reqwest::Method::POST,
+            "/api/todos".into(),
+            json(serde_json::json!({"title": nul})),
+        ),
+        (
+            reqwest::Method::POST,
+            "/api/customers".into(),
+            json(serde_json::json!({"name": nul, "email": nul, "company": nul, "plan": nul})),
+        ),
+    ];
+    for (method, path, body) in calls {
+        let response = app.call(&app.client, method.clone(), &path, body).await;
+        let status = response.status();
+        assert!(status.is_client_error(), "{status} for {method} {path}");
+    }
+    assert_eq!(app.me_status(&app.client).await, StatusCode::OK);
+}

@@ -89,6 +89,8 @@ pub async fn record_by(db: &Db, actor_id: Option<i64>, event: Event<'_>) {
         detail = event.detail,
         "audit"
     );
+    // PostgreSQL refuses NUL in text; what someone typed as an email may hold one.
+    let email = event.email.map(|e| e.replace('\0', "\u{FFFD}"));
     let stored = on_db!(db, pool => sqlx::query(
         "INSERT INTO audit_events (at, kind, user_id, email, ip, detail, actor_id)
          VALUES ($1, $2, $3, $4, $5, $6, $7)",
@@ -96,7 +98,7 @@ pub async fn record_by(db: &Db, actor_id: Option<i64>, event: Event<'_>) {
     .bind(now())
     .bind(event.kind.as_str())
     .bind(event.user_id)
-    .bind(event.email)
+    .bind(email)
     .bind(event.ip)
     .bind(event.detail)
     .bind(actor_id)

@@ -39,8 +39,14 @@ pub fn internal(context: &str, err: impl Into<anyhow::Error>) -> AppError {
     AppError::internal()
 }
 
-/// Maps a database failure: an unreachable database is 503, anything else a logged 500.
+/// Maps a database failure: an unreachable database is 503, text the database cannot store (a
+/// NUL character, which PostgreSQL refuses) is 400, anything else a logged 500.
 pub fn db_error(err: sqlx::Error) -> AppError {
+    if let sqlx::Error::Database(db_err) = &err
+        && db_err.code().as_deref() == Some("22021")
+    {
+        return AppError::bad_request("The request contains a character that cannot be stored.");
+    }
     match err {
         sqlx::Error::PoolTimedOut | sqlx::Error::Io(_) | sqlx::Error::PoolClosed => {
             tracing::warn!(error = %err, "database unavailable");

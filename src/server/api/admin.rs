@@ -39,6 +39,12 @@ pub async fn list_users(
     _admin: Admin,
     ApiQuery(params): ApiQuery<UserQuery>,
 ) -> Result<Json<UserPage>, AppError> {
+    if params.query.chars().any(char::is_control) {
+        return Err(AppError::validation(
+            "query",
+            "must not contain control characters",
+        ));
+    }
     if params.query.chars().count() > MAX_QUERY_LEN {
         return Err(AppError::validation(
             "query",

@@ -38,6 +38,14 @@ pub async fn end_session(
     client: ClientInfo,
     Path(id): Path<String>,
 ) -> Result<StatusCode, AppError> {
+    // Handles are URL-safe base64; anything else names no session (and never reaches SQL).
+    if id.is_empty()
+        || !id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+    {
+        return Err(AppError::not_found("Session"));
+    }
     let detail = if current_handle(&state, &me).as_deref() == Some(id.as_str()) {
         auth::end_session(&state, &me.session).await?;
         "this session"
