@@ -3,10 +3,10 @@
 use axum::{Json, extract::State, http::StatusCode};
 use tower_sessions::Session;
 
-use super::field;
+use super::{collect_fields, field};
 use crate::{
     domain::{CurrentUser, DisplayName, Email, LoginRequest, Password, SignupRequest},
-    error::{AppError, FieldError},
+    error::AppError,
     server::{
         audit::{self, Event, Kind},
         auth::{self, ClientInfo},
@@ -79,29 +79,15 @@ pub fn parse_signup(body: &SignupRequest) -> Result<(Email, Password, DisplayNam
     let email = Email::parse(&body.email);
     let password = Password::parse(&body.password);
     let name = DisplayName::parse(&body.name);
+    collect_fields([
+        ("email", email.as_ref().err()),
+        ("password", password.as_ref().err()),
+        ("name", name.as_ref().err()),
+    ])?;
     match (email, password, name) {
         (Ok(email), Ok(password), Ok(name)) => Ok((email, password, name)),
-        (email, password, name) => {
-            let fields: Vec<FieldError> = [
-                ("email", email.err()),
-                ("password", password.err()),
-                ("name", name.err()),
-            ]
-            .into_iter()
-            .filter_map(|(field, why)| {
-                why.map(|message| FieldError {
-                    field: field.into(),
-                    message,
-                })
-            })
-            .collect();
-            let message = fields
-                .iter()
-                .map(|f| format!("{}: {}", f.field, f.message))
-                .collect::<Vec<_>>()
-                .join("; ");
-            Err(AppError::Validation { message, fields })
-        }
+        // Every error was reported above.
+        _ => Err(AppError::internal()),
     }
 }
 
