@@ -92,7 +92,7 @@ for kind in ("wasm", "js", "css"):
 total = v("frontend.total_br_bytes")
 w(f"| **total** | | {v('frontend.total_raw_bytes'):,.0f} | **{total:,.0f}** | {v('frontend.total_gzip_bytes'):,.0f} |")
 w("")
-w("The assets are those Chromium fetched from `/pkg/` on a cold load of `/login` (the `/admin` and `/sessions` code is split into chunks fetched only there).")
+w("The assets are those Chromium fetched from `/pkg/` on a cold load of `/login` (every private page's code is split into chunks fetched only on that page).")
 w("")
 w(f"Time to an interactive `/login` in headless Chromium (navigation start to hydrated, cold cache, 5 loads): median {v('frontend.tti_median_ms'):.0f} ms, worst {v('frontend.tti_max_ms'):.0f} ms.")
 w("")
