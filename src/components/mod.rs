@@ -2,5 +2,6 @@
 
 pub mod form;
 pub mod format;
+pub mod load;
 pub mod nav;
 pub mod task;

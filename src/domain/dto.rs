@@ -155,15 +155,6 @@ impl PageRequest {
     }
 }
 
-impl Default for PageRequest {
-    fn default() -> Self {
-        Self {
-            page: 1,
-            per_page: Self::DEFAULT_PER_PAGE,
-        }
-    }
-}
-
 /// An account as the admin console sees it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AdminUserView {

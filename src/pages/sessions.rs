@@ -7,8 +7,7 @@ use leptos_meta::Title;
 use crate::{
     api,
     auth::{RequireAuth, use_auth},
-    components::format::short_time,
-    components::task::Scope,
+    components::{format::short_time, load::Load, task::Scope},
     domain::{SessionInfo, device},
     error::AppError,
 };
@@ -28,13 +27,6 @@ pub fn SessionsPage() -> impl IntoView {
     .into_any()
 }
 
-#[derive(Clone, Debug, PartialEq)]
-enum Load {
-    Loading,
-    Ready,
-    Failed(AppError),
-}
-
 #[component]
 fn SessionList() -> impl IntoView {
     let auth = use_auth();
@@ -52,7 +44,7 @@ fn SessionList() -> impl IntoView {
                     sessions.set(list);
                     load.set(Load::Ready);
                 }
-                Err(err) => load.set(Load::Failed(err)),
+                Err(err) => load.set(Load::Failed(err.message().to_owned())),
             }
         });
     };
@@ -99,9 +91,9 @@ fn SessionList() -> impl IntoView {
                 </ul>
             }
             .into_any(),
-            Load::Failed(err) => view! {
+            Load::Failed(message) => view! {
                 <div class="alert" role="alert">
-                    <p>"Could not load your sessions: " {err.message().to_owned()}</p>
+                    <p>"Could not load your sessions: " {message}</p>
                     <button type="button" on:click=move |_| fetch()>"Retry"</button>
                 </div>
             }

@@ -7,7 +7,10 @@ use leptos_meta::Title;
 use crate::{
     api,
     auth::{AuthStore, RequireAuth, use_auth},
-    components::form::{reset_form, submitted_value},
+    components::{
+        form::{reset_form, submitted_value},
+        load::Load,
+    },
     domain::{NewTodoRequest, Todo, UpdateTodoRequest},
     error::AppError,
 };
@@ -20,14 +23,6 @@ pub fn TodosPage() -> impl IntoView {
             <TodoList/>
         </RequireAuth>
     }
-}
-
-/// What the list shows.
-#[derive(Clone, Debug, PartialEq)]
-enum Load {
-    Loading,
-    Ready,
-    Failed(String),
 }
 
 #[component]

@@ -9,7 +9,10 @@ mod users;
 use leptos::prelude::*;
 use leptos_meta::Title;
 
-use crate::auth::{RequireAdmin, RequireAuth};
+use crate::{
+    auth::{RequireAdmin, RequireAuth},
+    components::load::Load,
+};
 
 #[component]
 pub fn AdminPage() -> impl IntoView {
@@ -71,14 +74,6 @@ fn AdminConsole() -> impl IntoView {
         </section>
     }
     .into_any()
-}
-
-/// What a panel's list shows.
-#[derive(Clone, Debug, PartialEq)]
-enum Load {
-    Loading,
-    Ready,
-    Failed(String),
 }
 
 /// "Previous · Page 2 of 5 (83 users) · Next". Changing the page calls `on_change`.

@@ -71,42 +71,47 @@ pub async fn update_user(
     Path(id): Path<String>,
     ApiJson(body): ApiJson<AdminUserUpdate>,
 ) -> Result<Json<AdminUserView>, AppError> {
-    let target = find_user(&state, &id).await?;
+    let mut target = find_user(&state, &id).await?;
     if target.id == me.user.id && (body.disabled == Some(true) || body.is_admin == Some(false)) {
         return Err(AppError::conflict(
             "You cannot disable your own account or remove your own admin role.",
         ));
     }
-    let audit_change = |kind| Event {
-        kind,
-        user_id: Some(target.id),
-        email: Some(&target.email),
-        ip: &client.ip,
-        detail: "",
-    };
+    let mut changes = Vec::new();
     if let Some(disabled) = body.disabled.filter(|d| *d != target.disabled) {
-        users::set_disabled(&state.db, target.id, disabled).await?;
-        let kind = if disabled {
+        if !users::set_disabled(&state.db, target.id, disabled).await? {
+            return Err(AppError::not_found("User"));
+        }
+        target.disabled = disabled;
+        changes.push(if disabled {
             Kind::UserDisabled
         } else {
             Kind::UserEnabled
-        };
-        audit::record_by(&state.db, Some(me.user.id), audit_change(kind)).await;
+        });
     }
     if let Some(is_admin) = body.is_admin.filter(|a| *a != target.is_admin) {
-        users::set_admin(&state.db, target.id, is_admin).await?;
-        let kind = if is_admin {
+        if !users::set_admin(&state.db, target.id, is_admin).await? {
+            return Err(AppError::not_found("User"));
+        }
+        target.is_admin = is_admin;
+        changes.push(if is_admin {
             Kind::AdminGranted
         } else {
             Kind::AdminRevoked
-        };
-        audit::record_by(&state.db, Some(me.user.id), audit_change(kind)).await;
+        });
     }
-    let updated = users::by_id(&state.db, target.id)
-        .await?
-        .ok_or_else(|| AppError::not_found("User"))?;
-    let sessions = users::session_count(&state.db, updated.id).await?;
-    Ok(Json(updated.to_admin_view(sessions)))
+    for kind in changes {
+        let event = Event {
+            kind,
+            user_id: Some(target.id),
+            email: Some(&target.email),
+            ip: &client.ip,
+            detail: "",
+        };
+        audit::record_by(&state.db, Some(me.user.id), event).await;
+    }
+    let sessions = users::session_count(&state.db, target.id).await?;
+    Ok(Json(target.to_admin_view(sessions)))
 }
 
 pub async fn user_sessions(

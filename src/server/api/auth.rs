@@ -201,7 +201,7 @@ pub async fn authenticate_password(
             detail: "disabled",
         };
         audit::record(&state.db, event).await;
-        return Err(AppError::forbidden("This account is disabled."));
+        return Err(auth::account_disabled());
     }
     promote_listed_admin(state, user).await
 }

@@ -102,7 +102,7 @@ pub async fn sign_in_with_google(
         Err(other) => return Err(other),
     };
     if user.disabled {
-        return Err(AppError::forbidden("This account is disabled."));
+        return Err(auth::account_disabled());
     }
     let user = promote_listed_admin(&state, user).await?;
     auth::sign_in(&state, &session, &user, &client).await?;
