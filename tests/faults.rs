@@ -271,4 +271,22 @@ async fn nul_characters_in_any_input_never_produce_a_server_error() {
         assert!(status.is_client_error(), "{status} for {method} {path}");
     }
     assert_eq!(app.me_status(&app.client).await, StatusCode::OK);
+    // The failed sign-in with a NUL in its email is still in the audit trail, NUL replaced.
+    let audit: serde_json::Value = app
+        .call(
+            &app.client,
+            reqwest::Method::GET,
+            "/api/admin/audit?per_page=100",
+            None,
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(
+        audit["events"].as_array().unwrap().iter().any(|e| {
+            e["kind"] == "sign_in_failed" && e["email"].as_str().unwrap_or("").contains('\u{FFFD}')
+        }),
+        "{audit}"
+    );
 }

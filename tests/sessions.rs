@@ -163,6 +163,31 @@ async fn ending_every_other_session_keeps_this_one(db: Database, sessions: Sessi
     assert_eq!(anonymous.status(), StatusCode::UNAUTHORIZED);
 }
 
+#[tokio::test]
+async fn expired_rows_are_pruned_from_the_session_index() {
+    let app = TestApp::spawn(Database::Sqlite, Sessions::Embedded).await;
+    app.sign_up(&app.client).await;
+    let db = &app.state.db;
+    let gatehouse::server::db::Db::Sqlite(pool) = db else {
+        unreachable!("a SQLite app")
+    };
+    sqlx::query("UPDATE user_sessions SET expires_at = 0")
+        .execute(pool)
+        .await
+        .unwrap();
+
+    let pruned = gatehouse::server::session_index::prune_expired(db)
+        .await
+        .unwrap();
+    let left: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM user_sessions")
+        .fetch_one(pool)
+        .await
+        .unwrap();
+
+    assert_eq!(pruned, 1);
+    assert_eq!(left, 0);
+}
+
 async fn the_session_cap_ends_the_oldest(db: Database, sessions: Sessions) {
     let app =
         TestApp::spawn_with(Spawn::new(db, sessions).setting("max_sessions_per_user", 2)).await;

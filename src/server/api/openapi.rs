@@ -4,7 +4,7 @@
 
 use std::sync::LazyLock;
 
-use axum::{Json, http::Method};
+use axum::http::Method;
 use serde_json::{Map, Value, json};
 
 use super::routes;
@@ -470,8 +470,13 @@ pub fn spec() -> &'static Value {
     &SPEC
 }
 
-pub async fn document() -> Json<Value> {
-    Json(spec().clone())
+/// The document as served: serialised once, not on every request.
+pub async fn document() -> impl axum::response::IntoResponse {
+    static TEXT: LazyLock<String> = LazyLock::new(|| spec().to_string());
+    (
+        [(axum::http::header::CONTENT_TYPE, "application/json")],
+        TEXT.as_str(),
+    )
 }
 
 /// The Content-Security-Policy of `/api/docs`: Swagger UI's script and stylesheet from this
