@@ -2,7 +2,10 @@
 //! authenticates every request against the session store *and* the users table, and sign-in and
 //! sign-out with their bookkeeping.
 
-use std::net::{IpAddr, SocketAddr};
+use std::{
+    net::{IpAddr, SocketAddr},
+    sync::Arc,
+};
 
 use axum::{
     extract::{ConnectInfo, FromRequestParts},
@@ -19,6 +22,7 @@ use super::{
     db::Db,
     http_error::{db_error, store_error},
     proxies,
+    sessions::USERS_EPOCH_FIELD,
     state::AppState,
     users::{self, User, now},
 };
@@ -93,7 +97,7 @@ impl FromRequestParts<AppState> for ClientInfo {
 /// (SECURITY S7): no session, or a revoked or expired one, is 401; a disabled account is 403
 /// (once: that session ends with the answer); a store or database outage is 503.
 pub struct Authenticated {
-    pub user: User,
+    pub user: Arc<User>,
     pub session: Session,
     pub auth: SessionAuth,
 }
@@ -165,10 +169,7 @@ pub async fn authenticate(
         end_session(state, &session).await?;
         return Ok(None);
     }
-    let user = match users::by_id(&state.db, auth.user_id)
-        .await
-        .map_err(db_error)?
-    {
+    let user = match current_user(state, &session, auth.user_id).await? {
         Some(user) if !user.disabled => user,
         Some(_) => {
             end_session(state, &session).await?;
@@ -211,6 +212,34 @@ pub async fn authenticate(
         session,
         auth,
     }))
+}
+
+/// The user `id` as it is now: this instance's cached copy while the users epoch that came with
+/// the session is the one it was cached under, else the row from SQL (then cached).
+async fn current_user(
+    state: &AppState,
+    session: &Session,
+    id: i64,
+) -> Result<Option<Arc<User>>, AppError> {
+    // Already loaded with the session: no round trip.
+    let epoch = session
+        .get::<i64>(USERS_EPOCH_FIELD)
+        .await
+        .map_err(store_error)?;
+    if let Some(epoch) = epoch
+        && let Some(user) = state.users.get(id, epoch)
+    {
+        return Ok(Some(user));
+    }
+    let Some(user) = users::by_id(&state.db, id).await.map_err(db_error)? else {
+        state.users.forget(id);
+        return Ok(None);
+    };
+    let user = Arc::new(user);
+    if let Some(epoch) = epoch {
+        state.users.put(epoch, user.clone());
+    }
+    Ok(Some(user))
 }
 
 /// Whether a session is still usable at `now`, and whether its idle timer is due a refresh.

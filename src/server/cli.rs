@@ -10,7 +10,9 @@ use super::{
     config::Settings,
     customers,
     db::Db,
-    passwords, todos,
+    passwords,
+    sessions::Backend,
+    todos,
     users::{self, CreateError, NewUser},
 };
 use crate::domain::{DisplayName, Email, Password, TodoTitle};
@@ -108,7 +110,13 @@ pub async fn run(command: Command, settings: &Settings) -> anyhow::Result<()> {
             let user = users::by_email(&db, &parsed)
                 .await?
                 .with_context(|| format!("no account with email {email}"))?;
-            users::set_admin(&db, user.id, admin).await?;
+            // Running servers cache users: tell them through the session store.
+            let sessions = Backend::from_settings(settings, &db).await?;
+            users::set_admin(&db, user.id, admin)
+                .await?
+                .announce(&sessions)
+                .await
+                .context("announcing the change to running servers (through the session store)")?;
             println!(
                 "{} is {}",
                 user.email,

@@ -22,4 +22,5 @@ pub mod state;
 pub mod telemetry;
 pub mod throttle;
 pub mod todos;
+pub mod user_cache;
 pub mod users;

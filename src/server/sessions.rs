@@ -10,8 +10,11 @@ use anyhow::Context;
 use async_trait::async_trait;
 use fred::{
     clients::Pool as RedisPool,
-    interfaces::ClientLike,
-    types::config::{Config as RedisConfig, ReconnectPolicy},
+    interfaces::{ClientLike, KeysInterface},
+    types::{
+        Expiration, SetOptions, Value as RedisValue,
+        config::{Config as RedisConfig, ReconnectPolicy},
+    },
 };
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
@@ -36,11 +39,21 @@ const REDIS_STARTUP_WAIT: Duration = Duration::from_secs(3);
 /// How often the embedded store deletes expired sessions.
 const CLEANUP_INTERVAL: Duration = Duration::from_secs(5 * 60);
 
+/// The field under which a loaded record carries the users epoch (see [`Backend::load`]). It is
+/// never stored: [`HashedStore`] drops it from every record it writes.
+pub const USERS_EPOCH_FIELD: &str = "__users_epoch";
+
 /// The session store behind [`HashedStore`].
+///
+/// Besides sessions, the store keeps the *users epoch*: a value that changes whenever a user row
+/// changes (see [`Backend::announce_user_change`]). Loading a session fetches it in the same
+/// round trip and hands it over in the record's [`USERS_EPOCH_FIELD`], so a request can tell
+/// whether this instance's cached copy of the user is still current without asking SQL
+/// ([`UserCache`](super::user_cache::UserCache)).
 #[derive(Clone, Debug)]
 pub enum Backend {
-    /// Shared by every instance; the production choice.
-    Redis(RedisStore<RedisPool>, RedisPool),
+    /// Shared by every instance; the production choice. The string is the users epoch's key.
+    Redis(RedisStore<RedisPool>, RedisPool, Arc<str>),
     /// A table in the app's own database: zero services to run, and sessions outlive restarts.
     Sql(SqlStore),
 }
@@ -52,13 +65,44 @@ impl Backend {
             return Ok(Backend::Sql(SqlStore::new(db.clone())));
         };
         let pool = connect_redis(url.expose()).await?;
-        Ok(Backend::Redis(RedisStore::new(pool.clone()), pool))
+        let epoch_key = format!("{}users-epoch", settings.redis_key_prefix);
+        if let Err(err) = start_epoch(&pool, &epoch_key).await {
+            tracing::warn!(error = %err, "could not set up the users epoch yet");
+        }
+        Ok(Backend::Redis(
+            RedisStore::new(pool.clone()),
+            pool,
+            epoch_key.into(),
+        ))
+    }
+
+    /// Records that a user row changed, after the change is committed: every instance's next
+    /// session load sees a new users epoch and stops trusting its cached users (SECURITY S7).
+    ///
+    /// The epoch is replaced by a fresh random value rather than incremented, so a key lost with
+    /// a Redis restart can never come back as a value some instance cached users under.
+    pub async fn announce_user_change(&self) -> StoreResult<()> {
+        let epoch = fresh_epoch();
+        match self {
+            Backend::Redis(_, pool, key) => pool
+                .set::<(), _, _>(&**key, epoch, None, None, false)
+                .await
+                .map_err(redis_error),
+            Backend::Sql(store) => on_db!(&store.db, pool => sqlx::query(
+                    "UPDATE app_counters SET value = $1 WHERE name = 'users_epoch'",
+                )
+                .bind(epoch)
+                .execute(pool)
+                .await
+                .map(|_| ()))
+            .map_err(backend_error),
+        }
     }
 
     /// The Redis pool, when sessions live in Redis (login throttling shares it).
     pub fn redis(&self) -> Option<&RedisPool> {
         match self {
-            Backend::Redis(_, pool) => Some(pool),
+            Backend::Redis(_, pool, _) => Some(pool),
             Backend::Sql(_) => None,
         }
     }
@@ -66,7 +110,7 @@ impl Backend {
     /// Whether the store answers, for `/readyz`.
     pub async fn ping(&self) -> anyhow::Result<()> {
         match self {
-            Backend::Redis(_, pool) => pool
+            Backend::Redis(_, pool, _) => pool
                 .ping::<()>(None)
                 .await
                 .context("Redis did not answer PING"),
@@ -140,32 +184,92 @@ async fn connect_redis(url: &str) -> anyhow::Result<RedisPool> {
     Ok(pool)
 }
 
+/// A new users epoch: random, so values never repeat (see [`Backend::announce_user_change`]).
+fn fresh_epoch() -> i64 {
+    rand::random::<i64>() & i64::MAX
+}
+
+fn redis_error(err: fred::error::Error) -> StoreError {
+    StoreError::Backend(err.to_string())
+}
+
+/// Loads a session from Redis together with the users epoch: one `MGET`, one round trip. The
+/// record is encoded as `tower-sessions-redis-store` writes it (MessagePack under the id).
+async fn load_from_redis(
+    pool: &RedisPool,
+    epoch_key: &str,
+    id: &Id,
+) -> StoreResult<Option<Record>> {
+    let values: Vec<RedisValue> = pool
+        .mget(vec![id.to_string(), epoch_key.to_owned()])
+        .await
+        .map_err(redis_error)?;
+    let mut values = values.into_iter();
+    let Some(RedisValue::Bytes(bytes)) = values.next() else {
+        return Ok(None);
+    };
+    let mut record: Record =
+        rmp_serde::from_slice(&bytes).map_err(|err| StoreError::Decode(err.to_string()))?;
+    let epoch = match values.next() {
+        Some(RedisValue::Bytes(text)) => std::str::from_utf8(&text)
+            .ok()
+            .and_then(|text| text.parse::<i64>().ok()),
+        Some(RedisValue::String(text)) => text.parse::<i64>().ok(),
+        Some(RedisValue::Integer(value)) => Some(value),
+        _ => None,
+    };
+    match epoch {
+        Some(epoch) => {
+            record
+                .data
+                .insert(USERS_EPOCH_FIELD.to_owned(), epoch.into());
+        }
+        // The key is gone (a Redis restart or eviction): start a new epoch. Until it exists,
+        // requests read users from SQL.
+        None => start_epoch(pool, epoch_key).await?,
+    }
+    Ok(Some(record))
+}
+
+/// Creates the users epoch key unless it exists.
+async fn start_epoch(pool: &RedisPool, epoch_key: &str) -> StoreResult<()> {
+    pool.set::<(), _, _>(
+        epoch_key,
+        fresh_epoch(),
+        None::<Expiration>,
+        Some(SetOptions::NX),
+        false,
+    )
+    .await
+    .map_err(redis_error)
+}
+
 #[async_trait]
 impl SessionStore for Backend {
     async fn create(&self, record: &mut Record) -> StoreResult<()> {
         match self {
-            Backend::Redis(store, _) => store.create(record).await,
+            Backend::Redis(store, ..) => store.create(record).await,
             Backend::Sql(store) => store.create(record).await,
         }
     }
 
     async fn save(&self, record: &Record) -> StoreResult<()> {
         match self {
-            Backend::Redis(store, _) => store.save(record).await,
+            Backend::Redis(store, ..) => store.save(record).await,
             Backend::Sql(store) => store.save(record).await,
         }
     }
 
     async fn load(&self, id: &Id) -> StoreResult<Option<Record>> {
         match self {
-            Backend::Redis(store, _) => store.load(id).await,
+            Backend::Redis(_, pool, epoch_key) => load_from_redis(pool, epoch_key, id).await,
             Backend::Sql(store) => store.load(id).await,
         }
     }
 
     async fn delete(&self, id: &Id) -> StoreResult<()> {
         match self {
-            Backend::Redis(store, _) => store.delete(id).await,
+            Backend::Redis(store, ..) => store.delete(id).await,
             Backend::Sql(store) => store.delete(id).await,
         }
     }
@@ -214,10 +318,13 @@ impl<S: SessionStore> HashedStore<S> {
         Id(i128::from_le_bytes(first))
     }
 
+    /// The record as stored: under the hashed id, without the users epoch a load added.
     fn hashed(&self, record: &Record) -> Record {
+        let mut data = record.data.clone();
+        data.remove(USERS_EPOCH_FIELD);
         Record {
             id: self.storage_id(&record.id),
-            data: record.data.clone(),
+            data,
             expiry_date: record.expiry_date,
         }
     }
@@ -328,21 +435,30 @@ impl SessionStore for SqlStore {
         Ok(())
     }
 
+    /// Loads the record and, in the same query, the users epoch (see [`Backend`]).
     async fn load(&self, id: &Id) -> StoreResult<Option<Record>> {
         let now = OffsetDateTime::now_utc().unix_timestamp();
         let id = id.to_string();
-        let data: Option<Vec<u8>> = on_db!(&self.db, pool => sqlx::query_scalar(
-            "SELECT data FROM session_records WHERE id = $1 AND expires_at > $2",
+        let row: Option<(Vec<u8>, Option<i64>)> = on_db!(&self.db, pool => sqlx::query_as(
+            "SELECT data, (SELECT value FROM app_counters WHERE name = 'users_epoch')
+             FROM session_records WHERE id = $1 AND expires_at > $2",
         )
         .bind(&id)
         .bind(now)
         .fetch_optional(pool)
         .await)
         .map_err(backend_error)?;
-        data.map(|bytes| {
-            serde_json::from_slice(&bytes).map_err(|err| StoreError::Decode(err.to_string()))
-        })
-        .transpose()
+        let Some((bytes, epoch)) = row else {
+            return Ok(None);
+        };
+        let mut record: Record =
+            serde_json::from_slice(&bytes).map_err(|err| StoreError::Decode(err.to_string()))?;
+        if let Some(epoch) = epoch {
+            record
+                .data
+                .insert(USERS_EPOCH_FIELD.to_owned(), epoch.into());
+        }
+        Ok(Some(record))
     }
 
     async fn delete(&self, id: &Id) -> StoreResult<()> {
@@ -430,6 +546,25 @@ mod tests {
 
         store.delete(&Id(42)).await.unwrap();
         assert!(store.load(&Id(42)).await.unwrap().is_none());
+    }
+
+    #[tokio::test]
+    async fn the_users_epoch_a_load_adds_is_never_stored() {
+        let inner = MemoryStore::default();
+        let store = HashedStore::new(inner.clone(), b"k".to_vec());
+        let mut rec = record(42);
+        rec.data
+            .insert(USERS_EPOCH_FIELD.to_owned(), serde_json::json!(9));
+        store.create(&mut rec).await.unwrap();
+        store.save(&rec).await.unwrap();
+
+        let stored = inner
+            .load(&store.storage_id(&Id(42)))
+            .await
+            .unwrap()
+            .unwrap();
+        assert!(!stored.data.contains_key(USERS_EPOCH_FIELD));
+        assert_eq!(stored.data["user"], 7, "the rest is kept");
     }
 
     #[test]

@@ -95,6 +95,7 @@ impl Application {
             sessions,
             throttle,
             google,
+            users: Default::default(),
         };
         tracing::info!(
             database = ?state.db.kind(),

@@ -6,9 +6,16 @@ use axum::extract::FromRef;
 use leptos::config::LeptosOptions;
 
 use super::{
-    config::Settings, db::Db, google::GoogleVerifier, proxies::Network, sessions::Store,
+    config::Settings,
+    db::Db,
+    google::GoogleVerifier,
+    proxies::Network,
+    sessions::Store,
     throttle::Throttle,
+    user_cache::{self, UserCache},
+    users::Changed,
 };
+use crate::error::AppError;
 
 /// Cheap to clone: every field is a handle.
 #[derive(Clone, Debug)]
@@ -22,6 +29,27 @@ pub struct AppState {
     pub google: Option<Arc<GoogleVerifier>>,
     /// `settings.trusted_proxies`, parsed.
     pub trusted_proxies: Arc<[Network]>,
+    /// The users that signed-in requests were made by, as of the current users epoch.
+    pub users: Arc<UserCache>,
+}
+
+impl AppState {
+    /// Announces a committed change to a user row to every instance (see
+    /// [`Changed`]) and returns the write's result; 503 when the session store is down.
+    pub async fn announce<T>(&self, changed: Changed<T>) -> Result<T, AppError> {
+        changed
+            .announce(self.sessions.inner())
+            .await
+            .map_err(|err| {
+                tracing::error!(
+                    error = %err,
+                    max_age_secs = user_cache::MAX_AGE.as_secs(),
+                    "a user change is saved but could not be announced; other requests may use \
+                     the old row until their cached copy reaches its maximum age"
+                );
+                AppError::unavailable("The session store")
+            })
+    }
 }
 
 impl FromRef<AppState> for LeptosOptions {

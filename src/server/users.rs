@@ -3,7 +3,9 @@
 use sqlx::FromRow;
 use time::{OffsetDateTime, format_description::well_known::Rfc3339};
 
-use super::{db::Db, passwords::PasswordHash};
+use tower_sessions::session_store::Error as StoreError;
+
+use super::{db::Db, passwords::PasswordHash, sessions::Backend};
 use crate::{
     domain::{AdminUserView, CurrentUser, DisplayName, Email, PageRequest},
     on_db,
@@ -40,6 +42,42 @@ impl User {
             has_google: self.google_sub.is_some(),
             created_at: rfc3339(self.created_at),
         }
+    }
+}
+
+#[cfg(test)]
+impl User {
+    /// A user that exists only in memory.
+    pub fn for_tests(id: i64, name: &str) -> Self {
+        Self {
+            id,
+            email: format!("user{id}@example.com"),
+            name: name.into(),
+            password_hash: None,
+            google_sub: None,
+            is_admin: false,
+            disabled: false,
+            created_at: 0,
+        }
+    }
+}
+
+/// A committed change to a user row, holding the write's result.
+///
+/// Signed-in requests read users from each instance's [`UserCache`](super::user_cache::UserCache),
+/// so the change has to be announced before anyone relies on it having happened: [`announce`]
+/// replaces the users epoch and hands the result over. Every function here that writes a user
+/// row returns one, so a write that is never announced does not compile cleanly.
+///
+/// [`announce`]: Changed::announce
+#[must_use = "announce the change, or instances keep using their cached copy of the user"]
+pub struct Changed<T>(T);
+
+impl<T> Changed<T> {
+    /// Replaces the users epoch in the session store, then gives back the write's result.
+    pub async fn announce(self, sessions: &Backend) -> Result<T, StoreError> {
+        sessions.announce_user_change().await?;
+        Ok(self.0)
     }
 }
 
@@ -127,7 +165,7 @@ pub async fn update_name(
     db: &Db,
     id: i64,
     name: &DisplayName,
-) -> Result<Option<User>, sqlx::Error> {
+) -> Result<Changed<Option<User>>, sqlx::Error> {
     let sql =
         format!("UPDATE users SET name = $1, updated_at = $2 WHERE id = $3 RETURNING {COLUMNS}");
     on_db!(db, pool => sqlx::query_as::<_, User>(&sql)
@@ -136,38 +174,43 @@ pub async fn update_name(
         .bind(id)
         .fetch_optional(pool)
         .await)
+    .map(Changed)
 }
 
-pub async fn set_password_hash(db: &Db, id: i64, hash: &PasswordHash) -> Result<(), sqlx::Error> {
+pub async fn set_password_hash(
+    db: &Db,
+    id: i64,
+    hash: &PasswordHash,
+) -> Result<Changed<()>, sqlx::Error> {
     on_db!(db, pool => sqlx::query("UPDATE users SET password_hash = $1, updated_at = $2 WHERE id = $3")
         .bind(hash.as_str())
         .bind(now())
         .bind(id)
         .execute(pool)
         .await
-        .map(|_| ()))
+        .map(|_| Changed(())))
 }
 
-/// Grants or removes the admin role. Returns `false` when no such user exists.
-pub async fn set_admin(db: &Db, id: i64, is_admin: bool) -> Result<bool, sqlx::Error> {
+/// Grants or removes the admin role. Holds `false` when no such user exists.
+pub async fn set_admin(db: &Db, id: i64, is_admin: bool) -> Result<Changed<bool>, sqlx::Error> {
     on_db!(db, pool => sqlx::query("UPDATE users SET is_admin = $1, updated_at = $2 WHERE id = $3")
         .bind(is_admin)
         .bind(now())
         .bind(id)
         .execute(pool)
         .await
-        .map(|done| done.rows_affected() == 1))
+        .map(|done| Changed(done.rows_affected() == 1)))
 }
 
-/// Disables or re-enables an account. Returns `false` when no such user exists.
-pub async fn set_disabled(db: &Db, id: i64, disabled: bool) -> Result<bool, sqlx::Error> {
+/// Disables or re-enables an account. Holds `false` when no such user exists.
+pub async fn set_disabled(db: &Db, id: i64, disabled: bool) -> Result<Changed<bool>, sqlx::Error> {
     on_db!(db, pool => sqlx::query("UPDATE users SET disabled = $1, updated_at = $2 WHERE id = $3")
         .bind(disabled)
         .bind(now())
         .bind(id)
         .execute(pool)
         .await
-        .map(|done| done.rows_affected() == 1))
+        .map(|done| Changed(done.rows_affected() == 1)))
 }
 
 pub async fn by_google_sub(db: &Db, sub: &str) -> Result<Option<User>, sqlx::Error> {
@@ -176,11 +219,16 @@ pub async fn by_google_sub(db: &Db, sub: &str) -> Result<Option<User>, sqlx::Err
 }
 
 /// Links a Google account (by its `sub`) to an existing user.
-pub async fn link_google(db: &Db, id: i64, sub: &str) -> Result<Option<User>, sqlx::Error> {
+pub async fn link_google(
+    db: &Db,
+    id: i64,
+    sub: &str,
+) -> Result<Changed<Option<User>>, sqlx::Error> {
     let sql = format!(
         "UPDATE users SET google_sub = $1, updated_at = $2 WHERE id = $3 RETURNING {COLUMNS}"
     );
     on_db!(db, pool => sqlx::query_as::<_, User>(&sql).bind(sub).bind(now()).bind(id).fetch_optional(pool).await)
+        .map(Changed)
 }
 
 #[derive(FromRow)]

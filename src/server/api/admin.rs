@@ -79,7 +79,8 @@ pub async fn update_user(
     }
     let mut changes = Vec::new();
     if let Some(disabled) = body.disabled.filter(|d| *d != target.disabled) {
-        if !users::set_disabled(&state.db, target.id, disabled).await? {
+        let changed = users::set_disabled(&state.db, target.id, disabled).await?;
+        if !state.announce(changed).await? {
             return Err(AppError::not_found("User"));
         }
         target.disabled = disabled;
@@ -90,7 +91,8 @@ pub async fn update_user(
         });
     }
     if let Some(is_admin) = body.is_admin.filter(|a| *a != target.is_admin) {
-        if !users::set_admin(&state.db, target.id, is_admin).await? {
+        let changed = users::set_admin(&state.db, target.id, is_admin).await?;
+        if !state.announce(changed).await? {
             return Err(AppError::not_found("User"));
         }
         target.is_admin = is_admin;

@@ -214,7 +214,11 @@ async fn upgrade_hash(state: &AppState, user: &users::User, password: Option<Pas
     };
     match passwords::hash(password).await {
         Ok(hash) => {
-            if let Err(err) = users::set_password_hash(&state.db, user.id, &hash).await {
+            let upgraded = match users::set_password_hash(&state.db, user.id, &hash).await {
+                Ok(changed) => state.announce(changed).await.map_err(|err| err.to_string()),
+                Err(err) => Err(err.to_string()),
+            };
+            if let Err(err) = upgraded {
                 tracing::warn!(error = %err, user_id = user.id, "could not upgrade a password hash");
             }
         }
@@ -228,7 +232,8 @@ pub async fn promote_listed_admin(
     mut user: users::User,
 ) -> Result<users::User, AppError> {
     if !user.is_admin && state.settings.is_admin_email(&user.email) {
-        users::set_admin(&state.db, user.id, true).await?;
+        let changed = users::set_admin(&state.db, user.id, true).await?;
+        state.announce(changed).await?;
         user.is_admin = true;
     }
     Ok(user)

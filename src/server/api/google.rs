@@ -133,7 +133,9 @@ async fn account_for(state: &AppState, identity: &GoogleIdentity) -> Result<User
         message: "the Google account has no usable email".into(),
     })?;
     if let Some(existing) = users::by_email(&state.db, &email).await? {
-        return users::link_google(&state.db, existing.id, &identity.sub)
+        let changed = users::link_google(&state.db, existing.id, &identity.sub).await?;
+        return state
+            .announce(changed)
             .await?
             .ok_or_else(AppError::unauthenticated);
     }

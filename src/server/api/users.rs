@@ -26,7 +26,9 @@ pub async fn update_me(
     ApiJson(body): ApiJson<UpdateProfileRequest>,
 ) -> Result<Json<CurrentUser>, AppError> {
     let name = field("name", DisplayName::parse(&body.name))?;
-    let user = users::update_name(&state.db, me.user.id, &name)
+    let changed = users::update_name(&state.db, me.user.id, &name).await?;
+    let user = state
+        .announce(changed)
         .await?
         .ok_or_else(AppError::unauthenticated)?;
     Ok(Json(user.to_current()))
@@ -73,7 +75,8 @@ pub async fn change_password(
     let hash = passwords::hash(new_password)
         .await
         .map_err(|err| internal("hashing a password", err))?;
-    users::set_password_hash(&state.db, me.user.id, &hash).await?;
+    let changed = users::set_password_hash(&state.db, me.user.id, &hash).await?;
+    state.announce(changed).await?;
 
     let current_handle = me.session.id().map(|id| auth::handle_of(&state, &id));
     auth::end_sessions_of(&state, me.user.id, current_handle.as_deref()).await?;
