@@ -146,6 +146,9 @@ async fn a_disabled_account_cannot_log_in_and_its_cookie_dies(db: Database, sess
     let me: Value = app.get("/api/users/me").await.json().await.unwrap();
     gatehouse::server::users::set_disabled(&app.state.db, me["id"].as_i64().unwrap(), true)
         .await
+        .unwrap()
+        .announce(app.state.sessions.inner())
+        .await
         .unwrap();
 
     let existing = app.get("/api/users/me").await;
@@ -730,6 +733,9 @@ async fn a_hash_from_older_settings_is_replaced_at_the_next_sign_in() {
     .to_string();
     let legacy = gatehouse::server::passwords::PasswordHash::from_stored(legacy);
     gatehouse::server::users::set_password_hash(&app.state.db, id, &legacy)
+        .await
+        .unwrap()
+        .announce(app.state.sessions.inner())
         .await
         .unwrap();
 

@@ -467,6 +467,9 @@ async fn disabled_accounts_get_403_and_admin_emails_apply() {
 
     gatehouse::server::users::set_disabled(&app.state.db, user["id"].as_i64().unwrap(), true)
         .await
+        .unwrap()
+        .announce(app.state.sessions.inner())
+        .await
         .unwrap();
     let browser = app.new_client();
     let issued = nonce(&app, &browser).await;
