@@ -4,7 +4,7 @@
 
 use std::{
     net::{IpAddr, SocketAddr},
-    sync::Arc,
+    sync::{Arc, atomic::Ordering},
 };
 
 use axum::{
@@ -226,7 +226,9 @@ async fn current_user(
         .get::<i64>(USERS_EPOCH_FIELD)
         .await
         .map_err(store_error)?;
+    // While the database is away, answer as a request that reads it would: 503.
     if let Some(epoch) = epoch
+        && state.db_up.load(Ordering::Relaxed)
         && let Some(user) = state.users.get(id, epoch)
     {
         return Ok(Some(user));

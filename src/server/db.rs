@@ -2,7 +2,14 @@
 //! the chosen backend run at start-up. Repository code uses [`on_db!`](crate::on_db) to write
 //! each query once and run it on either pool.
 
-use std::{str::FromStr, time::Duration};
+use std::{
+    str::FromStr,
+    sync::{
+        Arc,
+        atomic::{AtomicBool, Ordering},
+    },
+    time::Duration,
+};
 
 use anyhow::Context;
 use sqlx::{
@@ -16,6 +23,9 @@ use super::config::{DatabaseKind, Settings};
 /// How long a request waits for a pooled connection before the database counts as unavailable:
 /// short, so that a database outage answers 503 within a second instead of piling requests up.
 const ACQUIRE_TIMEOUT: Duration = Duration::from_millis(750);
+
+/// How often a PostgreSQL database is probed for [`Db::watch`].
+const PROBE_INTERVAL: Duration = Duration::from_millis(250);
 
 /// A pool for whichever backend `database_url` selected.
 #[derive(Clone, Debug)]
@@ -91,6 +101,28 @@ impl Db {
     /// Whether the database answers a trivial query.
     pub async fn ping(&self) -> Result<(), sqlx::Error> {
         on_db!(self, pool => sqlx::query("SELECT 1").execute(pool).await.map(|_| ()))
+    }
+
+    /// A flag that says whether the database answered its latest probe (a `SELECT 1` every
+    /// 250 ms, given up after 750 ms), kept by a background task. Requests that could be served
+    /// from memory check it so that a database outage answers 503 everywhere, as every request
+    /// that reads the database does. An embedded SQLite file cannot go away: it is always up.
+    pub fn watch(&self) -> Arc<AtomicBool> {
+        let up = Arc::new(AtomicBool::new(true));
+        if let Db::Postgres(_) = self {
+            let db = self.clone();
+            let flag = up.clone();
+            tokio::spawn(async move {
+                loop {
+                    tokio::time::sleep(PROBE_INTERVAL).await;
+                    let answered = tokio::time::timeout(ACQUIRE_TIMEOUT, db.ping())
+                        .await
+                        .is_ok_and(|ping| ping.is_ok());
+                    flag.store(answered, Ordering::Relaxed);
+                }
+            });
+        }
+        up
     }
 
     pub fn kind(&self) -> DatabaseKind {

@@ -87,6 +87,7 @@ impl Application {
             .filter_map(|text| Network::parse(text))
             .collect();
         metrics::handle();
+        let db_up = db.watch();
         let state = AppState {
             trusted_proxies,
             settings: Arc::new(settings),
@@ -96,6 +97,7 @@ impl Application {
             throttle,
             google,
             users: Default::default(),
+            db_up,
         };
         tracing::info!(
             database = ?state.db.kind(),

@@ -1,6 +1,6 @@
 //! The state every handler can reach.
 
-use std::sync::Arc;
+use std::sync::{Arc, atomic::AtomicBool};
 
 use axum::extract::FromRef;
 use leptos::config::LeptosOptions;
@@ -31,6 +31,8 @@ pub struct AppState {
     pub trusted_proxies: Arc<[Network]>,
     /// The users that signed-in requests were made by, as of the current users epoch.
     pub users: Arc<UserCache>,
+    /// Whether the database answered its latest probe ([`Db::watch`]).
+    pub db_up: Arc<AtomicBool>,
 }
 
 impl AppState {
