@@ -64,7 +64,7 @@ for setup, title in (("redis-postgres", "Redis + PostgreSQL"), ("embedded", "Emb
     w(f"- Sign-in (argon2id), one at a time: median {v(p + 'signin_p50_ms'):.1f} ms, worst of 40 {v(p + 'signin_p99_ms'):.1f} ms.")
     w(f"- Sign-ins completed during the (a) run with 4 signing-in clients: {v(p + 'signins_during_load_per_s'):.1f}/s, failures {v(p + 'signin_failures_during_load'):.0f}.")
     w(f"- Server peak RSS (VmHWM) over the whole run: {v(p + 'peak_rss_mb'):.1f} MB.")
-    w(f"- RSS around 6 bursts of 2,000 concurrent connections with garbage or no cookies: {v(p + 'rss_before_bursts_mb'):.1f} MB before, {v(p + 'rss_after_bursts_mb'):.1f} MB after.")
+    w(f"- RSS around 6 bursts of 2,000 concurrent connections with garbage or no cookies: {v(p + 'rss_before_bursts_mb'):.1f} MB before, {v(p + 'rss_right_after_bursts_mb'):.1f} MB as the last one ends, {v(p + 'rss_after_bursts_mb'):.1f} MB 3 s later.")
     if setup == "redis-postgres":
         w(f"- Redis commands per authenticated request (INFO commandstats over the (a) run): {v(p + 'redis_commands_per_request'):.3f}.")
         w(f"- Bytes per session in Redis (MEMORY USAGE of one session key): {v(p + 'redis_bytes_per_session'):.0f}.")

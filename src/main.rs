@@ -9,6 +9,10 @@ use gatehouse::server::{
     telemetry,
 };
 
+/// jemalloc, set up in `.cargo/config.toml` to return freed memory to the system promptly.
+#[global_allocator]
+static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
+
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
