@@ -35,7 +35,7 @@ use super::{
     proxies::Network,
     security::{self, CookiePolicy},
     sessions::{Backend, HashedStore, session_hash_key},
-    state::AppState,
+    state::{AppState, Shared},
     telemetry,
     throttle::Throttle,
 };
@@ -88,7 +88,7 @@ impl Application {
             .collect();
         metrics::handle();
         let db_up = db.watch();
-        let state = AppState {
+        let state = AppState::new(Shared {
             trusted_proxies,
             settings: Arc::new(settings),
             leptos_options,
@@ -98,7 +98,7 @@ impl Application {
             google,
             users: Default::default(),
             db_up,
-        };
+        });
         tracing::info!(
             database = ?state.db.kind(),
             sessions = state.sessions.inner().name(),
@@ -210,13 +210,17 @@ pub fn router(state: AppState) -> Router {
 /// CORS for the API: credentials and preflight answers for exactly the allowed origins; no CORS
 /// headers for anyone else (their pages cannot read the answers).
 fn cors(settings: &Settings) -> CorsLayer {
-    let origins: Vec<HeaderValue> = settings
+    // A shared list behind a predicate: the layer is cloned for every request, and a plain
+    // list would be copied each time.
+    let origins: Arc<[HeaderValue]> = settings
         .cors_allowed_origins
         .iter()
         .filter_map(|origin| HeaderValue::from_str(origin).ok())
         .collect();
     CorsLayer::new()
-        .allow_origin(AllowOrigin::list(origins))
+        .allow_origin(AllowOrigin::predicate(move |origin, _| {
+            origins.contains(origin)
+        }))
         .allow_credentials(true)
         .allow_methods([Method::GET, Method::POST, Method::PATCH, Method::DELETE])
         .allow_headers([header::CONTENT_TYPE, header::ACCEPT])

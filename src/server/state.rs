@@ -17,9 +17,28 @@ use super::{
 };
 use crate::error::AppError;
 
-/// Cheap to clone: every field is a handle.
+/// What every handler can reach. Cloned several times per request (every `State` extractor
+/// takes its own), so it is one shared pointer.
 #[derive(Clone, Debug)]
-pub struct AppState {
+pub struct AppState(Arc<Shared>);
+
+impl AppState {
+    pub fn new(shared: Shared) -> Self {
+        Self(Arc::new(shared))
+    }
+}
+
+impl std::ops::Deref for AppState {
+    type Target = Shared;
+
+    fn deref(&self) -> &Shared {
+        &self.0
+    }
+}
+
+/// The parts of [`AppState`].
+#[derive(Debug)]
+pub struct Shared {
     pub settings: Arc<Settings>,
     pub leptos_options: LeptosOptions,
     pub db: Db,
