@@ -13,7 +13,7 @@ use fred::{
     interfaces::{ClientLike, KeysInterface},
     types::{
         Expiration, SetOptions, Value as RedisValue,
-        config::{Config as RedisConfig, ReconnectPolicy},
+        config::{Config as RedisConfig, ReconnectPolicy, TcpConfig},
     },
 };
 use hmac::{Hmac, Mac};
@@ -167,6 +167,11 @@ async fn connect_redis(url: &str) -> anyhow::Result<RedisPool> {
             conn.connection_timeout = REDIS_COMMAND_TIMEOUT;
             conn.internal_command_timeout = REDIS_COMMAND_TIMEOUT;
             conn.max_command_attempts = 1;
+            // Commands are small and answered at once: no Nagle delay between them.
+            conn.tcp = TcpConfig {
+                nodelay: Some(true),
+                ..TcpConfig::default()
+            };
         })
         .set_policy(ReconnectPolicy::new_constant(0, 250))
         .build_pool(1)
