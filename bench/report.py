@@ -7,9 +7,11 @@ import subprocess
 import sys
 
 values = {}
+texts = {}
 for line in open(sys.argv[1]):
     parts = line.split()
     if len(parts) == 2:
+        texts[parts[0]] = parts[1]
         try:
             values[parts[0]] = float(parts[1])
         except ValueError:
@@ -38,7 +40,7 @@ w(f"Run {datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M} UTC by `ba
   f"{os.cpu_count()} × {cpu()}, {mem_gib():.0f} GiB, {platform.system()} {platform.release()}; "
   f"rustc {subprocess.run(['rustc', '--version'], capture_output=True, text=True).stdout.split()[1]}. "
   "Load from wrk on the same machine over loopback (2 threads, 32 connections, "
-  f"{os.environ.get('BENCH_SECS', '8')} s per figure), so client and server share the two cores.")
+  f"three runs of {os.environ.get('BENCH_SECS', '8')} s per figure, the median run shown), so client and server share the two cores.")
 w("")
 labels = [
     ("a_me", "(a) `GET /api/users/me`, signed in"),
@@ -56,10 +58,11 @@ for setup, title in (("redis-postgres", "Redis + PostgreSQL"), ("embedded", "Emb
     p = f"{setup}."
     w(f"## {title}")
     w("")
-    w("| request | req/s | p50 ms | p99 ms | errors |")
-    w("|---|---:|---:|---:|---:|")
+    w("| request | req/s | p50 ms | p99 ms | errors | req/s of the three runs |")
+    w("|---|---:|---:|---:|---:|---|")
     for key, label in labels:
-        w(f"| {label} | {v(p + key + '.rps'):,.0f} | {v(p + key + '.p50_ms'):.2f} | {v(p + key + '.p99_ms'):.2f} | {v(p + key + '.errors'):.0f} |")
+        runs = " / ".join(f"{float(r):,.0f}" for r in texts.get(p + key + ".rps_runs", "").split("/") if r)
+        w(f"| {label} | {v(p + key + '.rps'):,.0f} | {v(p + key + '.p50_ms'):.2f} | {v(p + key + '.p99_ms'):.2f} | {v(p + key + '.errors'):.0f} | {runs} |")
     w("")
     w(f"- Sign-in (argon2id), one at a time: median {v(p + 'signin_p50_ms'):.1f} ms, worst of 40 {v(p + 'signin_p99_ms'):.1f} ms.")
     w(f"- Sign-ins completed during the (a) run with 4 signing-in clients: {v(p + 'signins_during_load_per_s'):.1f}/s, failures {v(p + 'signin_failures_during_load'):.0f}.")
