@@ -88,7 +88,24 @@ static POOL: LazyLock<Mutex<mpsc::Sender<Job>>> = LazyLock::new(|| {
     Mutex::new(sender)
 });
 
+/// How far below request handling the hashing threads run (a portable 0–100 value; about nice 8
+/// on Linux).
+const HASHING_PRIORITY: u8 = 30;
+
 fn worker(jobs: &Mutex<mpsc::Receiver<Job>>) {
+    // Below the runtime's threads: when the CPU is contended, signed-in requests go first and
+    // sign-ins take longer, rather than a stream of sign-ins slowing every other request.
+    let lowered = thread_priority::ThreadPriorityValue::try_from(HASHING_PRIORITY)
+        .map_err(|err| err.to_string())
+        .and_then(|value| {
+            thread_priority::set_current_thread_priority(
+                thread_priority::ThreadPriority::Crossplatform(value),
+            )
+            .map_err(|err| format!("{err:?}"))
+        });
+    if let Err(err) = lowered {
+        tracing::warn!(error = %err, "could not lower the hashing thread's priority");
+    }
     let mut memory = vec![Block::default(); params().block_count()];
     loop {
         let job = match jobs.lock() {
