@@ -116,7 +116,10 @@ pub async fn run(command: Command, settings: &Settings) -> anyhow::Result<()> {
                 .await?
                 .announce(&sessions)
                 .await
-                .context("announcing the change to running servers (through the session store)")?;
+                .context(
+                    "the change is saved, but running servers could not be told through the \
+                     session store; they pick it up within 5 seconds",
+                )?;
             println!(
                 "{} is {}",
                 user.email,
