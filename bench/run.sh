@@ -27,33 +27,42 @@ record() { echo "$1 $2" >>"$results"; printf '    %-40s %s\n' "$1" "$2"; }
 step "release build"
 cargo leptos build --release --split --precompress
 
-# Runs wrk three times and records the median run's rps, p50 and p99 (this machine shares its two
-# cores with wrk, Redis and PostgreSQL, so single runs wander), and the errors of all three, under
-# the name $1.
-load() {
-    local name=$1; shift
-    local run out rps p50 p99 errors=0 requests=0 chosen
-    for run in 1 2 3; do
-        out="$work/wrk-$name.$run.txt"
-        wrk -t2 -c"$conns" -d"${secs}s" --latency -s bench/status.lua "$@" >"$out" 2>&1
-        echo "$(awk '/^RPS/ {print $2}' "$out") $out"
-    done | sort -n >"$work/runs-$name.txt"
-    chosen=$(sed -n 2p "$work/runs-$name.txt" | cut -d' ' -f2)
-    cp "$chosen" "$work/wrk-$name.txt"
+# One wrk run (number $2) of the figure named $1; `summarize` turns the three runs into figures.
+# The figures take turns run by run — (a), (b), (c), (d), then (a) again — rather than each
+# running three times in a row: this machine's speed drifts from minute to minute, and the
+# budgets compare figures with each other, so each round measures them under the same
+# conditions.
+load_run() {
+    local name=$1 run=$2; shift 2
+    wrk -t2 -c"$conns" -d"${secs}s" --latency -s bench/status.lua "$@" >"$work/wrk-$name.$run.txt" 2>&1
+}
+
+# Records the median run's rps, p50 and p99, the errors and requests of all three runs, and
+# every run's rps in run order (bench/report.py pairs runs of different figures by number).
+summarize() {
+    local name=$1 run out errors=0 requests=0 chosen runs=""
     for run in 1 2 3; do
         out="$work/wrk-$name.$run.txt"
         errors=$((errors + $(awk '/^STATUS_5XX/ {print $2}' "$out") + $(awk '/^SOCKET_ERRORS/ {print $2}' "$out")))
         requests=$((requests + $(awk '/^REQUESTS/ {print $2}' "$out")))
+        runs="$runs${runs:+/}$(awk '/^RPS/ {print $2}' "$out")"
     done
-    rps=$(awk '/^RPS/ {print $2}' "$chosen")
-    p50=$(awk '/^P50_US/ {printf "%.2f", $2/1000}' "$chosen")
-    p99=$(awk '/^P99_US/ {printf "%.2f", $2/1000}' "$chosen")
-    record "$name.rps" "$rps"
-    record "$name.p50_ms" "$p50"
-    record "$name.p99_ms" "$p99"
+    chosen=$(for run in 1 2 3; do
+        out="$work/wrk-$name.$run.txt"
+        echo "$(awk '/^RPS/ {print $2}' "$out") $out"
+    done | sort -n | sed -n 2p | cut -d' ' -f2)
+    record "$name.rps" "$(awk '/^RPS/ {print $2}' "$chosen")"
+    record "$name.p50_ms" "$(awk '/^P50_US/ {printf "%.2f", $2/1000}' "$chosen")"
+    record "$name.p99_ms" "$(awk '/^P99_US/ {printf "%.2f", $2/1000}' "$chosen")"
     record "$name.errors" "$errors"
     record "$name.requests" "$requests"
-    record "$name.rps_runs" "$(cut -d' ' -f1 "$work/runs-$name.txt" | paste -sd/)"
+    record "$name.rps_runs" "$runs"
+}
+
+# Redis commands served so far, not counting the bench's own INFO and CONFIG calls.
+redis_calls() {
+    redis-cli -h 127.0.0.1 info commandstats |
+        awk -F'[:=,]' '/^cmdstat_/ && $1 != "cmdstat_info" && $1 != "cmdstat_config" {sum += $3} END {print sum + 0}'
 }
 
 peak_rss_mb() { awk '/VmHWM/ {printf "%.1f", $2/1024}' "/proc/$server_pid/status"; }
@@ -79,20 +88,33 @@ bench_setup() {
     # Warm up every path once.
     wrk -t2 -c"$conns" -d2s -H "Cookie: $cookie" "$base/api/users/me" >/dev/null
 
-    if [ "$setup" = redis-postgres ]; then redis-cli -h 127.0.0.1 config resetstat >/dev/null; fi
-    load "$setup.a_me" -H "Cookie: $cookie" "$base/api/users/me"
+    local run calls=0 before logins
+    for run in 1 2 3; do
+        [ "$setup" != redis-postgres ] || before=$(redis_calls)
+        load_run "$setup.a_me" "$run" -H "Cookie: $cookie" "$base/api/users/me"
+        [ "$setup" != redis-postgres ] || calls=$((calls + $(redis_calls) - before))
+        load_run "$setup.b_anonymous" "$run" "$base/api/users/me"
+        load_run "$setup.c_baseline" "$run" "$base/healthz"
+        load_run "$setup.d_todos" "$run" -H "Cookie: $cookie" "$base/api/todos"
+        # (a) again while four clients sign in continuously.
+        BENCH_EMAIL=$email BENCH_PASSWORD=$password wrk -t1 -c4 -d"$((secs + 2))s" -s bench/login.lua \
+            "$base/api/auth/login" >"$work/logins-$setup.$run.txt" 2>&1 &
+        logins=$!
+        sleep 1
+        load_run "$setup.a_me_with_signins" "$run" -H "Cookie: $cookie" "$base/api/users/me"
+        wait "$logins"
+    done
+    local figure
+    for figure in a_me b_anonymous c_baseline d_todos a_me_with_signins; do
+        summarize "$setup.$figure"
+    done
     if [ "$setup" = redis-postgres ]; then
-        local calls
-        calls=$(redis-cli -h 127.0.0.1 info commandstats | awk -F'[:=,]' '/^cmdstat_/ && $1 != "cmdstat_info" && $1 != "cmdstat_config" {sum += $3} END {print sum + 0}')
         record "$setup.redis_commands_per_request" \
             "$(awk -v c="$calls" -v r="$(cat "$work/wrk-$setup.a_me".[123].txt | awk '/^REQUESTS/ {s += $2} END {print s}')" 'BEGIN {printf "%.3f", c / r}')"
         local handle
         handle=$(curl -fsS -H "Cookie: $cookie" "$base/api/sessions" | python3 -c 'import json,sys; print(next(s["id"] for s in json.load(sys.stdin) if s["current"]))')
         record "$setup.redis_bytes_per_session" "$(redis-cli -h 127.0.0.1 memory usage "$handle")"
     fi
-    load "$setup.b_anonymous" "$base/api/users/me"
-    load "$setup.c_baseline" "$base/healthz"
-    load "$setup.d_todos" -H "Cookie: $cookie" "$base/api/todos"
 
     # Sign-in time, one at a time.
     local times="$work/login-$setup.txt"
@@ -103,16 +125,10 @@ bench_setup() {
     done
     record "$setup.signin_p50_ms" "$(sort -n "$times" | awk '{a[NR]=$1} END {printf "%.1f", a[int(NR*0.5)+1]*1000}')"
     record "$setup.signin_p99_ms" "$(sort -n "$times" | awk '{a[NR]=$1} END {printf "%.1f", a[NR]*1000}')"
-
-    # (a) again while four clients sign in continuously.
-    BENCH_EMAIL=$email BENCH_PASSWORD=$password wrk -t1 -c4 -d"$((secs * 3 + 2))s" -s bench/login.lua \
-        "$base/api/auth/login" >"$work/logins-$setup.txt" 2>&1 &
-    local logins=$!
-    sleep 1
-    load "$setup.a_me_with_signins" -H "Cookie: $cookie" "$base/api/users/me"
-    wait "$logins"
-    record "$setup.signins_during_load_per_s" "$(awk '/Requests\/sec/ {print $2}' "$work/logins-$setup.txt")"
-    record "$setup.signin_failures_during_load" "$(awk '/^LOGIN_FAILURES/ {print $2}' "$work/logins-$setup.txt")"
+    record "$setup.signins_during_load_per_s" \
+        "$(cat "$work/logins-$setup".[123].txt | awk '/Requests\/sec/ {s += $2; n++} END {printf "%.1f", s / n}')"
+    record "$setup.signin_failures_during_load" \
+        "$(cat "$work/logins-$setup".[123].txt | awk '/^LOGIN_FAILURES/ {s += $2} END {print s + 0}')"
     record "$setup.peak_rss_mb" "$(peak_rss_mb)"
 
     # Bursts of 2,000 concurrent connections with garbage or no cookies: once to reach a steady

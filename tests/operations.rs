@@ -41,6 +41,36 @@ async fn metrics_count_requests_by_route_and_status_sign_ins_and_sessions() {
 }
 
 #[tokio::test]
+async fn invented_methods_and_paths_add_no_metric_series() {
+    let app = TestApp::spawn(Database::Sqlite, Sessions::Embedded).await;
+    for (method, path) in [("FROB", "/api/users/me"), ("GET", "/api/no/such/thing")] {
+        let response = app
+            .client
+            .request(
+                Method::from_bytes(method.as_bytes()).unwrap(),
+                app.url(path),
+            )
+            .send()
+            .await
+            .unwrap();
+        assert!(response.status().is_client_error(), "{method} {path}");
+    }
+
+    let text = app.get("/metrics").await.text().await.unwrap();
+
+    assert!(
+        text.contains(r#"http_requests_total{method="OTHER",route="/api/users/me",status="405"}"#),
+        "{text}"
+    );
+    assert!(
+        text.contains(r#"http_requests_total{method="GET",route="/api/{*rest}",status="404"}"#),
+        "{text}"
+    );
+    assert!(!text.contains("FROB"), "{text}");
+    assert!(!text.contains("/api/no/such/thing"), "{text}");
+}
+
+#[tokio::test]
 async fn a_metrics_token_keeps_metrics_private() {
     let app = TestApp::spawn_with(
         Spawn::new(Database::Sqlite, Sessions::Embedded)

@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use axum::{
     extract::{Request, State},
-    http::{HeaderMap, HeaderValue, Method, header},
+    http::{HeaderMap, HeaderName, HeaderValue, Method, header},
     middleware::Next,
     response::{IntoResponse, Response},
 };
@@ -81,6 +81,9 @@ fn authority(url: &str) -> Option<&str> {
     Some(rest.split(['/', '?', '#']).next().unwrap_or(rest))
 }
 
+const CROSS_ORIGIN_OPENER_POLICY: HeaderName =
+    HeaderName::from_static("cross-origin-opener-policy");
+
 /// Adds the headers every response carries. Pages set their own Content-Security-Policy (it
 /// holds a per-response nonce); everything else gets one that allows nothing.
 pub async fn security_headers(State(hsts): State<bool>, request: Request, next: Next) -> Response {
@@ -96,7 +99,7 @@ pub async fn security_headers(State(hsts): State<bool>, request: Request, next: 
     );
     headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
     headers.insert(
-        "cross-origin-opener-policy",
+        CROSS_ORIGIN_OPENER_POLICY,
         HeaderValue::from_static("same-origin-allow-popups"),
     );
     if !headers.contains_key(header::CONTENT_SECURITY_POLICY) {
@@ -164,25 +167,32 @@ pub async fn complete_cookie_removals(
     next: Next,
 ) -> Response {
     let mut response = next.run(request).await;
-    let prefix = format!("{}=", policy.name);
+    let is_bare_removal = |value: &HeaderValue| {
+        value.to_str().is_ok_and(|text| {
+            text.strip_prefix(policy.name)
+                .is_some_and(|rest| rest.starts_with('='))
+                && !text.contains("HttpOnly")
+        })
+    };
+    if !response
+        .headers()
+        .get_all(header::SET_COOKIE)
+        .iter()
+        .any(is_bare_removal)
+    {
+        return response;
+    }
     let values: Vec<HeaderValue> = response
         .headers()
         .get_all(header::SET_COOKIE)
         .iter()
         .cloned()
         .collect();
-    if !values.iter().any(|value| {
-        value
-            .to_str()
-            .is_ok_and(|v| v.starts_with(&prefix) && !v.contains("HttpOnly"))
-    }) {
-        return response;
-    }
     let headers = response.headers_mut();
     headers.remove(header::SET_COOKIE);
     for value in values {
         let completed = match value.to_str() {
-            Ok(text) if text.starts_with(&prefix) && !text.contains("HttpOnly") => {
+            Ok(text) if is_bare_removal(&value) => {
                 let secure = if policy.secure { "; Secure" } else { "" };
                 HeaderValue::from_str(&format!("{text}; HttpOnly; SameSite=Lax{secure}"))
                     .unwrap_or(value)

@@ -291,7 +291,8 @@ impl SessionStore for Backend {
 #[derive(Clone)]
 pub struct HashedStore<S> {
     inner: S,
-    key: Arc<[u8]>,
+    /// HMAC-SHA256 already keyed: each id then costs two SHA-256 blocks rather than four.
+    mac: Arc<Hmac<Sha256>>,
 }
 
 impl<S> fmt::Debug for HashedStore<S> {
@@ -301,10 +302,10 @@ impl<S> fmt::Debug for HashedStore<S> {
 }
 
 impl<S: SessionStore> HashedStore<S> {
-    pub fn new(inner: S, key: impl Into<Arc<[u8]>>) -> Self {
+    pub fn new(inner: S, key: &[u8]) -> Self {
         Self {
             inner,
-            key: key.into(),
+            mac: Arc::new(Hmac::new_from_slice(key).expect("HMAC accepts any key length")),
         }
     }
 
@@ -314,8 +315,7 @@ impl<S: SessionStore> HashedStore<S> {
 
     /// The id under which the store keeps the session whose cookie holds `id`.
     pub fn storage_id(&self, id: &Id) -> Id {
-        let mut mac =
-            Hmac::<Sha256>::new_from_slice(&self.key).expect("HMAC accepts any key length");
+        let mut mac = (*self.mac).clone();
         mac.update(&id.0.to_le_bytes());
         let digest = mac.finalize().into_bytes();
         let mut first = [0u8; 16];
@@ -615,7 +615,7 @@ mod tests {
     #[tokio::test]
     async fn the_inner_store_never_sees_the_cookie_id() {
         let inner = MemoryStore::default();
-        let store = HashedStore::new(inner.clone(), b"k".to_vec());
+        let store = HashedStore::new(inner.clone(), b"k");
         let mut rec = record(42);
         store.create(&mut rec).await.unwrap();
 
@@ -641,7 +641,7 @@ mod tests {
     #[tokio::test]
     async fn the_users_epoch_a_load_adds_is_never_stored() {
         let inner = MemoryStore::default();
-        let store = HashedStore::new(inner.clone(), b"k".to_vec());
+        let store = HashedStore::new(inner.clone(), b"k");
         let mut rec = record(42);
         rec.data
             .insert(USERS_EPOCH_FIELD.to_owned(), serde_json::json!(9));
@@ -659,8 +659,8 @@ mod tests {
 
     #[test]
     fn the_hash_depends_on_the_key() {
-        let a = HashedStore::new(MemoryStore::default(), b"one".to_vec());
-        let b = HashedStore::new(MemoryStore::default(), b"two".to_vec());
+        let a = HashedStore::new(MemoryStore::default(), b"one");
+        let b = HashedStore::new(MemoryStore::default(), b"two");
         assert_ne!(a.storage_id(&Id(1)), b.storage_id(&Id(1)));
         assert_eq!(a.storage_id(&Id(1)), a.storage_id(&Id(1)));
     }

@@ -68,7 +68,7 @@ impl Application {
             Some(pool) => Throttle::redis(pool.clone(), &settings.redis_key_prefix),
             None => Throttle::memory(),
         };
-        let sessions = HashedStore::new(backend, session_hash_key(&db).await?);
+        let sessions = HashedStore::new(backend, &session_hash_key(&db).await?);
         passwords::warm_up();
         let google = match &settings.google_client_id {
             Some(client_id) => Some(Arc::new(GoogleVerifier::new(
@@ -164,12 +164,12 @@ pub fn router(state: AppState) -> Router {
     let routes = generate_route_list(App);
     let leptos_options = state.leptos_options.clone();
 
-    let app = Router::new()
+    Router::new()
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .route("/metrics", get(metrics::render))
         .route("/api/docs", get(api::openapi::docs_page))
-        .nest("/api", api::router().layer(cors(settings)))
+        .merge(api::router(cors(settings)))
         .route("/auth/login", post(forms::log_in_form))
         .route("/auth/signup", post(forms::sign_up_form))
         .leptos_routes_with_context(
@@ -184,40 +184,45 @@ pub fn router(state: AppState) -> Router {
             },
             move || shell(leptos_options.clone()),
         )
+        // Applies to the merged API routes too.
         .route_layer(middleware::from_fn(metrics::note_route))
         .fallback_service(static_files(&state))
-        .layer(session_layer)
-        .layer(middleware::from_fn_with_state(
-            cookie.clone(),
-            security::complete_cookie_removals,
-        ))
-        .layer(middleware::from_fn_with_state(
-            Arc::<[String]>::from(settings.cors_allowed_origins.clone()),
-            security::refuse_cross_site,
-        ))
-        .with_state(state);
-
-    app.layer(
-        ServiceBuilder::new()
-            .layer(middleware::from_fn(metrics::track))
-            .layer(telemetry::set_request_id())
-            .layer(telemetry::trace())
-            .layer(telemetry::propagate_request_id())
-            .layer(TimeoutLayer::with_status_code(
-                StatusCode::REQUEST_TIMEOUT,
-                REQUEST_TIMEOUT,
-            ))
-            .layer(middleware::from_fn_with_state(
-                cookie.secure,
-                security::security_headers,
-            ))
-            .layer(CompressionLayer::new()),
-    )
+        // One layer, outermost first: axum clones a boxed service per layer for every
+        // request, so a single stack costs one clone where separate layers cost one each.
+        .layer(
+            ServiceBuilder::new()
+                .layer(middleware::from_fn(metrics::track))
+                .layer(telemetry::set_request_id())
+                .layer(telemetry::trace())
+                .layer(telemetry::propagate_request_id())
+                .layer(TimeoutLayer::with_status_code(
+                    StatusCode::REQUEST_TIMEOUT,
+                    REQUEST_TIMEOUT,
+                ))
+                .layer(middleware::from_fn_with_state(
+                    cookie.secure,
+                    security::security_headers,
+                ))
+                .layer(CompressionLayer::new())
+                .layer(middleware::from_fn_with_state(
+                    Arc::<[String]>::from(settings.cors_allowed_origins.clone()),
+                    security::refuse_cross_site,
+                ))
+                .layer(middleware::from_fn_with_state(
+                    cookie.clone(),
+                    security::complete_cookie_removals,
+                ))
+                .layer(session_layer),
+        )
+        .with_state(state)
 }
 
 /// CORS for the API: credentials and preflight answers for exactly the allowed origins; no CORS
-/// headers for anyone else (their pages cannot read the answers).
-fn cors(settings: &Settings) -> CorsLayer {
+/// headers for anyone else (their pages cannot read the answers). None when no origin is allowed.
+fn cors(settings: &Settings) -> Option<CorsLayer> {
+    if settings.cors_allowed_origins.is_empty() {
+        return None;
+    }
     // A shared list behind a predicate: the layer is cloned for every request, and a plain
     // list would be copied each time.
     let origins: Arc<[HeaderValue]> = settings
@@ -225,14 +230,15 @@ fn cors(settings: &Settings) -> CorsLayer {
         .iter()
         .filter_map(|origin| HeaderValue::from_str(origin).ok())
         .collect();
-    CorsLayer::new()
+    let layer = CorsLayer::new()
         .allow_origin(AllowOrigin::predicate(move |origin, _| {
             origins.contains(origin)
         }))
         .allow_credentials(true)
         .allow_methods([Method::GET, Method::POST, Method::PATCH, Method::DELETE])
         .allow_headers([header::CONTENT_TYPE, header::ACCEPT])
-        .max_age(Duration::from_secs(600))
+        .max_age(Duration::from_secs(600));
+    Some(layer)
 }
 
 /// The session cookie's name.

@@ -16,8 +16,11 @@ use axum::{
     handler::Handler,
     http::Method,
     middleware,
-    routing::{MethodFilter, on},
+    routing::{MethodFilter, any, on},
 };
+
+use tower::ServiceBuilder;
+use tower_http::cors::CorsLayer;
 
 use crate::{domain::PageRequest, error::FieldError};
 
@@ -29,6 +32,9 @@ pub const BODY_LIMIT: usize = 64 * 1024;
 
 /// The API's routes, registered one operation (method and path) at a time and listed as they
 /// are, so the OpenAPI document can be checked against exactly what is served.
+/// Where the API is served.
+pub const PREFIX: &str = "/api";
+
 pub struct Routes {
     router: Router<AppState>,
     operations: Vec<(Method, &'static str)>,
@@ -48,7 +54,9 @@ impl Routes {
         T: 'static,
     {
         let filter = MethodFilter::try_from(method.clone()).expect("a standard method");
-        self.router = self.router.route(path, on(filter, handler));
+        self.router = self
+            .router
+            .route(&format!("{PREFIX}{path}"), on(filter, handler));
         self.operations.push((method, path));
         self
     }
@@ -95,13 +103,25 @@ pub fn routes() -> Routes {
         .add(M::GET, "/openapi.json", openapi::document)
 }
 
-pub fn router() -> Router<AppState> {
+/// The API with its own layers: CORS outermost (when any origin is allowed: with none, it
+/// would only add work and `Vary` headers), then `no-store` on every answer, then the body limit.
+/// They are one layer so each request clones one boxed service for them, not three.
+///
+/// Its routes carry the full path (`/api/users/me`) so that the app merges them rather than
+/// nesting a router, which would rewrite every request's URI on the way in.
+pub fn router(cors: Option<CorsLayer>) -> Router<AppState> {
+    let not_found = || async { AppError::not_found("API endpoint") };
     routes()
         .router
-        .route_layer(middleware::from_fn(super::metrics::note_route))
-        .fallback(|| async { AppError::not_found("API endpoint") })
-        .layer(DefaultBodyLimit::max(BODY_LIMIT))
-        .layer(middleware::from_fn(security::no_store))
+        .route(PREFIX, any(not_found))
+        .route(&format!("{PREFIX}/"), any(not_found))
+        .route(&format!("{PREFIX}/{{*rest}}"), any(not_found))
+        .layer(
+            ServiceBuilder::new()
+                .option_layer(cors)
+                .layer(middleware::from_fn(security::no_store))
+                .layer(DefaultBodyLimit::max(BODY_LIMIT)),
+        )
 }
 
 /// Parses one field, turning its error into a 422 that names it.
