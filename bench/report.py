@@ -20,12 +20,12 @@ for line in open(sys.argv[1]):
 def v(key):
     return values.get(key, float("nan"))
 
-def runs(key):
+def round_rps(key):
     return [float(r) for r in texts.get(key + ".rps_runs", "").split("/") if r]
 
 def paired(top, bottom):
     """The ratio of two figures round by round: runs with the same number ran back to back."""
-    return [t / b for t, b in zip(runs(top), runs(bottom))] or [float("nan")]
+    return [t / b for t, b in zip(round_rps(top), round_rps(bottom))] or [float("nan")]
 
 def median(xs):
     xs = sorted(xs)
@@ -60,7 +60,7 @@ labels = [
     ("b_anonymous", "(b) `GET /api/users/me`, no cookie (401)"),
     ("c_baseline", "(c) `GET /healthz`: no session, no database (ceiling)"),
     ("d_todos", "(d) `GET /api/todos`, 20 todos"),
-    ("a_me_with_signins", "(a) while 4 clients sign in continuously"),
+    ("a_me_with_signins", "(a) while 4 clients sign in continuously (as another user)"),
 ]
 verdicts = []
 
@@ -77,8 +77,10 @@ for setup, title in (("redis-postgres", "Redis + PostgreSQL"), ("embedded", "Emb
         runs = " / ".join(f"{float(r):,.0f}" for r in texts.get(p + key + ".rps_runs", "").split("/") if r)
         w(f"| {label} | {v(p + key + '.rps'):,.0f} | {v(p + key + '.p50_ms'):.2f} | {v(p + key + '.p99_ms'):.2f} | {v(p + key + '.errors'):.0f} | {runs} |")
     w("")
+    w("Errors: 5xx answers and socket errors in all three runs, and any 4xx except in (b), which is meant to be refused.")
+    w("")
     w(f"- Sign-in (argon2id), one at a time: median {v(p + 'signin_p50_ms'):.1f} ms, worst of 40 {v(p + 'signin_p99_ms'):.1f} ms.")
-    w(f"- Sign-ins completed during the (a) runs with 4 signing-in clients (mean of the rounds): {v(p + 'signins_during_load_per_s'):.1f}/s, failures {v(p + 'signin_failures_during_load'):.0f}.")
+    w(f"- Sign-ins completed during the (a) runs with 4 clients signing in to another account (mean of the rounds): {v(p + 'signins_during_load_per_s'):.1f}/s, failures {v(p + 'signin_failures_during_load'):.0f}.")
     w(f"- Server peak RSS (VmHWM) over the whole run: {v(p + 'peak_rss_mb'):.1f} MB.")
     w(f"- RSS around 6 bursts of 2,000 concurrent connections with garbage or no cookies: {v(p + 'rss_before_bursts_mb'):.1f} MB before, {v(p + 'rss_right_after_bursts_mb'):.1f} MB as the last one ends, {v(p + 'rss_after_bursts_mb'):.1f} MB 3 s later.")
     if setup == "redis-postgres":
