@@ -84,7 +84,7 @@ for setup, title in (("redis-postgres", "Redis + PostgreSQL"), ("embedded", "Emb
     w(f"- Server peak RSS (VmHWM) over the whole run: {v(p + 'peak_rss_mb'):.1f} MB.")
     w(f"- RSS around 6 bursts of 2,000 concurrent connections with garbage or no cookies: {v(p + 'rss_before_bursts_mb'):.1f} MB before, {v(p + 'rss_right_after_bursts_mb'):.1f} MB as the last one ends, {v(p + 'rss_after_bursts_mb'):.1f} MB 3 s later.")
     if setup == "redis-postgres":
-        w(f"- Redis commands per authenticated request (INFO commandstats over the (a) run): {v(p + 'redis_commands_per_request'):.3f}.")
+        w(f"- Redis commands per authenticated request (INFO commandstats over the three (a) runs): {v(p + 'redis_commands_per_request'):.3f}.")
         w(f"- Bytes per session in Redis (MEMORY USAGE of one session key): {v(p + 'redis_bytes_per_session'):.0f}.")
     w("")
     ratios = paired(p + "a_me", p + "c_baseline")
