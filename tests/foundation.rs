@@ -109,8 +109,29 @@ async fn every_response_carries_a_request_id_and_keeps_the_callers() {
         .unwrap();
 
     let id = generated.headers()["x-request-id"].to_str().unwrap();
-    assert_eq!(id.len(), 36, "a UUID: {id}");
+    let uuid = uuid::Uuid::parse_str(id).unwrap();
+    assert_eq!(uuid.get_version_num(), 4, "a random UUID: {id}");
+    let another = app.get("/healthz").await;
+    assert_ne!(
+        another.headers()["x-request-id"],
+        id,
+        "fresh for each request"
+    );
     assert_eq!(kept.headers()["x-request-id"], "trace-me-123");
+}
+
+#[tokio::test]
+async fn unknown_api_paths_answer_a_json_404() {
+    let app = TestApp::spawn(Database::Sqlite, Sessions::Embedded).await;
+
+    for path in ["/api", "/api/", "/api/no/such/thing"] {
+        let response = app.get(path).await;
+
+        assert_eq!(response.status(), StatusCode::NOT_FOUND, "{path}");
+        assert_eq!(response.headers()["cache-control"], "no-store", "{path}");
+        let body: serde_json::Value = response.json().await.unwrap();
+        assert_eq!(body["error"], "not_found", "{path}: {body}");
+    }
 }
 
 #[tokio::test]

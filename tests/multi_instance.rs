@@ -31,6 +31,18 @@ async fn audit_status(app: &TestApp, client: &reqwest::Client) -> StatusCode {
         .status()
 }
 
+/// The admin signed in on `app.client` changes user `user_id` (`PATCH /api/admin/users/{id}`).
+async fn admin_update(app: &TestApp, user_id: i64, change: Value) -> StatusCode {
+    app.call(
+        &app.client,
+        Method::PATCH,
+        &format!("/api/admin/users/{user_id}"),
+        Some(change),
+    )
+    .await
+    .status()
+}
+
 /// Two instances on one database and session store, with a Redis key prefix of their own (so
 /// no other test's announcements touch their users epoch); an admin signed in on `b.client`.
 async fn two_instances(db: Database, sessions: Sessions) -> (TestApp, TestApp) {
@@ -82,15 +94,8 @@ async fn a_change_to_a_user_holds_on_the_next_request_on_the_other_instance(
 
     assert_eq!(audit_status(&a, &laptop).await, StatusCode::FORBIDDEN);
     for (is_admin, on_a) in [(true, StatusCode::OK), (false, StatusCode::FORBIDDEN)] {
-        let changed = b
-            .call(
-                &b.client,
-                Method::PATCH,
-                &format!("/api/admin/users/{user_id}"),
-                Some(json!({ "is_admin": is_admin })),
-            )
-            .await;
-        assert_eq!(changed.status(), StatusCode::OK);
+        let changed = admin_update(&b, user_id, json!({ "is_admin": is_admin })).await;
+        assert_eq!(changed, StatusCode::OK);
         assert_eq!(
             audit_status(&a, &laptop).await,
             on_a,
@@ -182,15 +187,8 @@ async fn a_session_and_every_change_to_it_hold_on_both_instances(db: Database, s
 
     // Disable on B: A refuses the very next request.
     let user_id = a.user_id(&laptop).await;
-    let disable = b
-        .call(
-            &b.client,
-            Method::PATCH,
-            &format!("/api/admin/users/{user_id}"),
-            Some(json!({"disabled": true})),
-        )
-        .await;
-    assert_eq!(disable.status(), StatusCode::OK);
+    let disable = admin_update(&b, user_id, json!({"disabled": true})).await;
+    assert_eq!(disable, StatusCode::OK);
     assert_eq!(a.me_status(&laptop).await, StatusCode::FORBIDDEN);
     assert_eq!(b.me_status(&laptop).await, StatusCode::UNAUTHORIZED);
 

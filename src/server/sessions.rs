@@ -658,6 +658,21 @@ mod tests {
     }
 
     #[test]
+    fn the_storage_id_is_the_hmac_of_the_cookie_id() {
+        // Sessions already stored must keep their keys across upgrades: the id is the first
+        // 16 bytes of HMAC-SHA256(key, id as little-endian bytes), however it is computed.
+        let store = HashedStore::new(MemoryStore::default(), b"key");
+        let id = Id(0x0123_4567_89ab_cdef_0011_2233_4455_6677);
+        let mut mac = Hmac::<Sha256>::new_from_slice(b"key").unwrap();
+        mac.update(&id.0.to_le_bytes());
+        let digest = mac.finalize().into_bytes();
+        let expected = i128::from_le_bytes(digest[..16].try_into().unwrap());
+
+        assert_eq!(store.storage_id(&id), Id(expected));
+        assert_eq!(store.storage_id(&id), store.storage_id(&id));
+    }
+
+    #[test]
     fn the_hash_depends_on_the_key() {
         let a = HashedStore::new(MemoryStore::default(), b"one");
         let b = HashedStore::new(MemoryStore::default(), b"two");

@@ -30,11 +30,11 @@ use crate::error::AppError;
 /// The largest request body the API reads (SECURITY X6).
 pub const BODY_LIMIT: usize = 64 * 1024;
 
-/// The API's routes, registered one operation (method and path) at a time and listed as they
-/// are, so the OpenAPI document can be checked against exactly what is served.
 /// Where the API is served.
 pub const PREFIX: &str = "/api";
 
+/// The API's routes, registered one operation (method and path) at a time and listed as they
+/// are, so the OpenAPI document can be checked against exactly what is served.
 pub struct Routes {
     router: Router<AppState>,
     operations: Vec<(Method, &'static str)>,
