@@ -2,9 +2,13 @@
 # Installs everything Gatehouse needs on a Debian machine that reaches only the package
 # registries. Idempotent: a second run checks versions and finishes in seconds.
 #
-#   scripts/bootstrap.sh          what running the app needs (toolchain, cargo-leptos, wasm-bindgen)
-#   scripts/bootstrap.sh --test   and what the tests need (wasm-opt, Playwright, Chromium,
+#   scripts/bootstrap.sh          what building and running the app needs (toolchain,
+#                                 cargo-leptos, wasm-bindgen, wasm-opt for release builds)
+#   scripts/bootstrap.sh --test   and what the tests need (Playwright, Chromium, schemathesis,
 #                                 Redis and PostgreSQL servers when absent)
+#
+# Each step that installs something says what it is doing and about how long it takes on two
+# cores; on a machine that has everything, nothing is printed.
 #
 # Source it (`. scripts/bootstrap.sh`) to keep the PATH it sets up.
 set -euo pipefail
@@ -29,7 +33,7 @@ apt_install() { # installs those of the named Debian packages that are missing
         dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
     done
     [ ${#missing[@]} -eq 0 ] && return 0
-    step "apt-get install ${missing[*]}"
+    step "apt-get install ${missing[*]} (a minute or two)"
     if [ -z "$apt_updated" ]; then as_root apt-get update -qq; apt_updated=1; fi
     as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
 }
@@ -37,7 +41,7 @@ apt_install() { # installs those of the named Debian packages that are missing
 install_rust() {
     if ! command -v rustup >/dev/null 2>&1; then
         apt_install curl ca-certificates
-        step "installing rustup"
+        step "installing rustup (seconds)"
         curl --proto '=https' --tlsv1.2 -sSf https://sh.rustup.rs | sh -s -- -y --profile minimal --default-toolchain none
     fi
     local channel
@@ -45,7 +49,7 @@ install_rust() {
     if ! rustup run "$channel" rustc --print target-list >/dev/null 2>&1 ||
         ! rustup target list --installed --toolchain "$channel" 2>/dev/null | grep -qx wasm32-unknown-unknown ||
         ! rustup component list --installed --toolchain "$channel" 2>/dev/null | grep -q '^clippy'; then
-        step "installing Rust $channel with the wasm32 target"
+        step "installing Rust $channel with the wasm32 target (about a minute)"
         rustup toolchain install "$channel" --profile minimal \
             --component rustfmt --component clippy --target wasm32-unknown-unknown
     fi
@@ -53,7 +57,7 @@ install_rust() {
 
 install_cargo_leptos() {
     if [ "$(cargo leptos --version 2>/dev/null | awk '{print $2}')" != "$CARGO_LEPTOS_VERSION" ]; then
-        step "installing cargo-leptos $CARGO_LEPTOS_VERSION (about 15 minutes on 2 cores)"
+        step "installing cargo-leptos $CARGO_LEPTOS_VERSION: compiling it from source (about 15 minutes on 2 cores)"
         (cd "$GATEHOUSE_ROOT" && cargo install cargo-leptos --version "$CARGO_LEPTOS_VERSION" --locked)
     fi
 }
@@ -64,7 +68,7 @@ install_wasm_bindgen() {
     want=$(awk '/^name = "wasm-bindgen"$/ { getline; gsub(/[^0-9.]/, ""); print; exit }' "$GATEHOUSE_ROOT/Cargo.lock")
     [ -n "$want" ] || die "no wasm-bindgen in Cargo.lock"
     if [ "$(wasm-bindgen --version 2>/dev/null | awk '{print $2}')" != "$want" ]; then
-        step "installing wasm-bindgen-cli $want"
+        step "installing wasm-bindgen-cli $want: compiling it from source (about 3 minutes)"
         # Not --locked: its lock file names a webpki-roots version the registry lacks.
         (cd "$GATEHOUSE_ROOT" && cargo install wasm-bindgen-cli --version "$want" --force)
     fi
@@ -78,7 +82,7 @@ install_wasm_opt() {
     # From npm's binaryen: Debian's binaryen package is too old and silently breaks hydration.
     if [ "$(wasm-opt --version 2>/dev/null | awk '{print $3}')" != "${BINARYEN_VERSION%%.*}" ] ||
         [ "$(command -v wasm-opt)" != "$GATEHOUSE_TOOLS/bin/wasm-opt" ]; then
-        step "installing wasm-opt (npm binaryen $BINARYEN_VERSION)"
+        step "installing wasm-opt (npm binaryen $BINARYEN_VERSION, under a minute)"
         npm install --global --prefix "$GATEHOUSE_TOOLS" --no-audit --no-fund "binaryen@$BINARYEN_VERSION" >/dev/null
     fi
     case "$(command -v wasm-opt)" in
@@ -89,7 +93,7 @@ install_wasm_opt() {
 install_playwright() {
     local stamp="$GATEHOUSE_ROOT/end2end/node_modules/.gatehouse-lock"
     if ! cmp -s "$GATEHOUSE_ROOT/end2end/package-lock.json" "$stamp" 2>/dev/null; then
-        step "installing end-to-end packages (npm ci)"
+        step "installing end-to-end packages (npm ci, under a minute)"
         (cd "$GATEHOUSE_ROOT/end2end" && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund >/dev/null)
         cp "$GATEHOUSE_ROOT/end2end/package-lock.json" "$stamp"
     fi
@@ -101,7 +105,7 @@ install_vendor() {
     local target="$GATEHOUSE_ROOT/public/api-docs/vendor"
     if ! cmp -s "$GATEHOUSE_ROOT/vendor/package-lock.json" "$stamp" 2>/dev/null ||
         [ ! -f "$target/swagger-ui-bundle.js" ]; then
-        step "installing browser packages for /api/docs (npm ci)"
+        step "installing browser packages for /api/docs (npm ci, under a minute)"
         # --ignore-scripts: a dependency (scarf) would otherwise phone home on install.
         (cd "$GATEHOUSE_ROOT/vendor" && npm ci --ignore-scripts --no-audit --no-fund >/dev/null)
         mkdir -p "$target"
@@ -116,7 +120,7 @@ install_fuzzer() {
     local venv="$GATEHOUSE_TOOLS/venv"
     if [ "$("$venv/bin/schemathesis" --version 2>/dev/null | awk '{print $3}')" != "$SCHEMATHESIS_VERSION" ]; then
         apt_install python3 python3-venv
-        step "installing schemathesis $SCHEMATHESIS_VERSION"
+        step "installing schemathesis $SCHEMATHESIS_VERSION (about a minute)"
         python3 -m venv "$venv"
         "$venv/bin/pip" install --quiet "schemathesis==$SCHEMATHESIS_VERSION" \
             "openapi-spec-validator==$OPENAPI_VALIDATOR_VERSION"
@@ -132,8 +136,10 @@ main() {
     install_wasm_bindgen
     install_node
     install_vendor
+    # Release builds (`cargo leptos build --release`) run wasm-opt; cargo-leptos would otherwise
+    # try to download one, which fails on a machine that reaches only the package registries.
+    install_wasm_opt
     if [ -n "$test" ]; then
-        install_wasm_opt
         install_playwright
         install_fuzzer
         apt_install chromium redis-server postgresql

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test: formatting, clippy for the server and the wasm build, the unit and
 # integration tests (SQLite and PostgreSQL, embedded store and Redis), and the Playwright
-# end-to-end suite against the release build in Chromium.
+# end-to-end suite in Chromium against the release build and, as a smoke pass, against the
+# development build that `cargo leptos watch` serves.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/bootstrap.sh --test
@@ -31,3 +32,6 @@ timed cargo test --features ssr
 
 step "end-to-end (release build, Chromium)"
 E2E_REDIS_URL=$TEST_REDIS_URL E2E_POSTGRES_ADMIN_URL=$TEST_POSTGRES_URL timed bash end2end/e2e.sh
+
+step "end-to-end smoke pass (development build from cargo leptos watch, Chromium)"
+timed bash end2end/dev.sh

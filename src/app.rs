@@ -5,7 +5,6 @@ use leptos_meta::{HashedStylesheet, MetaTags, Title, provide_meta_context};
 use leptos_router::{
     Lazy, LazyRoute, SsrMode, StaticSegment,
     components::{Route, Router, Routes},
-    lazy_route,
 };
 
 use crate::{
@@ -79,18 +78,34 @@ pub fn App() -> impl IntoView {
 
 /// A private page loaded on demand: with `cargo leptos build --split` its code is a WASM chunk
 /// of its own, fetched when the page is first shown, so the first load of the public pages
-/// (`/login` above all) does not carry it. Without `--split` it is an ordinary route.
+/// (`/login` above all) does not carry it. A browser build that is not split (`cargo leptos
+/// watch`, `serve`, `build`) compiles it as an ordinary route instead (`build.rs` sets
+/// `gatehouse_split`): an unsplit bundle cannot load lazy routes. The server renders either
+/// the same way, so one server binary serves both bundles.
 macro_rules! lazy_page {
     ($route:ident, $page:ident) => {
         struct $route;
 
-        #[lazy_route]
+        #[cfg(any(not(feature = "hydrate"), gatehouse_split))]
+        #[leptos_router::lazy_route]
         impl LazyRoute for $route {
             fn data() -> Self {
                 $route
             }
 
             fn view(this: Self) -> AnyView {
+                let $route = this;
+                view! { <$page/> }.into_any()
+            }
+        }
+
+        #[cfg(all(feature = "hydrate", not(gatehouse_split)))]
+        impl LazyRoute for $route {
+            fn data() -> Self {
+                $route
+            }
+
+            async fn view(this: Self) -> AnyView {
                 let $route = this;
                 view! { <$page/> }.into_any()
             }

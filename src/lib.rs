@@ -20,7 +20,7 @@ pub mod server;
 #[wasm_bindgen::prelude::wasm_bindgen]
 pub fn hydrate() {
     console_error_panic_hook::set_once();
-    // Lazy: /admin and /sessions are split into WASM chunks, which a first load of those pages
-    // fetches before hydrating.
+    // Lazy: in a split build the private pages are WASM chunks, which a first load of those
+    // pages fetches before hydrating (src/app.rs).
     leptos::mount::hydrate_lazy(app::App);
 }

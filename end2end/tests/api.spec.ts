@@ -1,4 +1,5 @@
-import { test, expect, type APIRequestContext } from "@playwright/test";
+import { test, expect } from "./fixtures";
+import type { APIRequestContext } from "@playwright/test";
 
 // The /api contract against the running release build (run once on the embedded defaults and
 // once with Redis + PostgreSQL; see e2e.sh).

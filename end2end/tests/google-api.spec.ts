@@ -1,4 +1,5 @@
-import { test, expect, type APIRequestContext } from "@playwright/test";
+import { test, expect } from "./fixtures";
+import type { APIRequestContext } from "@playwright/test";
 import { password, uniqueEmail } from "./helpers";
 import { OTHER_KEY, claims, signIdToken, signWithPublicKeyAsHmac, unsignedToken } from "./idtoken";
 

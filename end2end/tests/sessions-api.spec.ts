@@ -1,4 +1,4 @@
-import { test, expect } from "@playwright/test";
+import { test, expect } from "./fixtures";
 import { admin, password, signedInClient, uniqueEmail } from "./helpers";
 
 // Every row of the sessions, admin and customer-management contract against the release build

@@ -89,6 +89,7 @@ fn SignInMethods() -> impl IntoView {
 fn PasswordForm() -> impl IntoView {
     let auth = use_auth();
     let has_password = move || auth.user().get().is_some_and(|u| u.has_password);
+    let email = move || auth.user().get().map(|u| u.email).unwrap_or_default();
     let error = RwSignal::new(None::<String>);
     let current_error = RwSignal::new(None::<String>);
     let new_error = RwSignal::new(None::<String>);
@@ -132,6 +133,9 @@ fn PasswordForm() -> impl IntoView {
         <form class="card form" on:submit=submit>
             <h2>{move || if has_password() { "Change password" } else { "Add a password" }}</h2>
             <FormError message=error/>
+            // The account the password belongs to, for password managers (and Chromium, which
+            // asks for it): hidden, and not sent as a field the API reads.
+            <input type="email" name="username" autocomplete="username" value=email readonly hidden/>
             <Show when=has_password>
                 <Field name="current_password" label="Current password" kind="password"
                     autocomplete="current-password" error=current_error required=true/>
