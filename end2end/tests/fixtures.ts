@@ -22,11 +22,13 @@ const isBundle = (url: string) => /\/pkg\//.test(new URL(url).pathname);
 export const test = base.extend<{ allowedConsole: RegExp[]; pageProblems: string[] }>({
   allowedConsole: [[], { option: true }],
   pageProblems: [
-    async ({ context, page, allowedConsole }, use) => {
+    async ({ context, page, allowedConsole, javaScriptEnabled }, use) => {
       const problems: string[] = [];
-      watch(page, problems, allowedConsole);
+      // With JavaScript off, Chromium refuses every script load (as "csp"): that is the point.
+      const scripts = javaScriptEnabled !== false;
+      watch(page, problems, allowedConsole, scripts);
       // Pages the test opens besides `page` (a second tab) are watched as well.
-      context.on("page", (other) => other !== page && watch(other, problems, allowedConsole));
+      context.on("page", (other) => other !== page && watch(other, problems, allowedConsole, scripts));
       // This machine has no route to Google; tests that need Google's script serve a stand-in.
       await context.route("https://accounts.google.com/**", (route) => route.abort("internetdisconnected"));
       await use(problems);
@@ -37,7 +39,7 @@ export const test = base.extend<{ allowedConsole: RegExp[]; pageProblems: string
 });
 
 /** Watches `page` as the automatic fixture does: for pages of a context the test made itself. */
-export function watch(page: Page, problems: string[], allowedConsole: RegExp[] = []) {
+export function watch(page: Page, problems: string[], allowedConsole: RegExp[] = [], scripts = true) {
   const allowed = (text: string) => allowedConsole.some((pattern) => pattern.test(text));
   page.on("console", (msg) => {
     const text = msg.text();
@@ -56,6 +58,7 @@ export function watch(page: Page, problems: string[], allowedConsole: RegExp[] =
     // A navigation cancels the loads of the page it leaves (and the Google stand-in aborts
     // Google's script): neither is a failure of the app.
     if (failure === "net::ERR_ABORTED" || url.startsWith("https://accounts.google.com/")) return;
+    if (!scripts && request.resourceType() === "script") return;
     if (appResources.has(request.resourceType()) || isBundle(url)) {
       problems.push(`failed to load ${request.resourceType()} ${url}: ${failure}`);
     }
