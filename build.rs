@@ -1,4 +1,5 @@
-//! Tells the browser build whether cargo-leptos is splitting it into chunks.
+//! Tells the browser build whether cargo-leptos is splitting it into chunks, and rebuilds the
+//! server when a migration is added.
 //!
 //! The private pages are lazy routes (`src/app.rs`). In a split build (`cargo leptos build
 //! --split`) each becomes a WASM chunk of its own, fetched on demand; but the imports a lazy
@@ -15,6 +16,9 @@
 fn main() {
     println!("cargo::rustc-check-cfg=cfg(gatehouse_split)");
     println!("cargo::rerun-if-changed=build.rs");
+    // `sqlx::migrate!` embeds migrations/ at compile time but cannot tell cargo to watch the
+    // folder: without this, a new migration file would not rebuild the server.
+    println!("cargo::rerun-if-changed=migrations");
     println!("cargo::rerun-if-env-changed=RUSTFLAGS");
     println!("cargo::rerun-if-env-changed=CARGO_ENCODED_RUSTFLAGS");
     let wasm = std::env::var("CARGO_CFG_TARGET_ARCH").is_ok_and(|arch| arch == "wasm32");

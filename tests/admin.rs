@@ -9,7 +9,7 @@ use common::{
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
-on_both_backends!(
+on_every_backend!(
     admin_endpoints_refuse_anonymous_visitors_and_non_admins,
     admins_search_and_page_through_users_with_session_counts,
     disabling_refuses_the_users_next_request_and_enabling_lets_them_back,

@@ -8,7 +8,7 @@ use common::{
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-on_both_backends!(
+on_every_backend!(
     sign_up_signs_in_with_a_hardened_cookie,
     sign_up_refuses_a_taken_email_in_any_case,
     sign_up_names_every_invalid_field,

@@ -169,7 +169,8 @@ async fn redis_going_away_under_load_is_a_fast_503_and_the_app_recovers() {
 
 #[tokio::test]
 async fn postgres_going_away_under_load_is_a_fast_503_and_the_app_recovers() {
-    let url = common::fresh_postgres_database().await;
+    let database = common::fresh_postgres_database().await;
+    let url = database.url.clone();
     let proxy = Proxy::start(service_addr(&url)).await;
     let mut spawn = Spawn::new(Database::Postgres, Sessions::Redis);
     spawn.database_url = Some(through(&url, proxy.addr));

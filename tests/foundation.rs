@@ -296,3 +296,69 @@ async fn the_server_stops_gracefully_when_told_to() {
     assert!(outcome.expect("stops within 5 s").unwrap().is_ok());
     assert!(reqwest::get(&url).await.is_err(), "no longer listening");
 }
+
+/// The tables and columns the migrations give, as `table.column` names, sorted.
+async fn schema_of(app: &TestApp) -> Vec<String> {
+    use gatehouse::server::db::Db;
+    let mut names: Vec<String> = match &app.state.db {
+        Db::Sqlite(pool) => sqlx::query_scalar(
+            "SELECT m.name || '.' || p.name FROM sqlite_master m, pragma_table_info(m.name) p \
+             WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%' AND m.name <> '_sqlx_migrations'",
+        )
+        .fetch_all(pool)
+        .await
+        .unwrap(),
+        Db::Postgres(pool) => sqlx::query_scalar(
+            "SELECT table_name || '.' || column_name FROM information_schema.columns \
+             WHERE table_schema = 'public' AND table_name <> '_sqlx_migrations'",
+        )
+        .fetch_all(pool)
+        .await
+        .unwrap(),
+    };
+    names.sort();
+    names
+}
+
+#[tokio::test]
+async fn the_sqlite_and_postgres_migrations_give_the_same_tables_and_columns() {
+    let sqlite = TestApp::spawn(Database::Sqlite, Sessions::Embedded).await;
+    let postgres = TestApp::spawn(Database::Postgres, Sessions::Embedded).await;
+    let (sqlite, postgres) = (schema_of(&sqlite).await, schema_of(&postgres).await);
+    assert!(
+        sqlite.iter().any(|name| name == "users.email"),
+        "{sqlite:?}"
+    );
+    assert_eq!(
+        sqlite, postgres,
+        "migrations/sqlite and migrations/postgres differ"
+    );
+}
+
+#[tokio::test]
+async fn a_postgres_test_database_is_dropped_with_its_app() {
+    let app = TestApp::spawn(Database::Postgres, Sessions::Embedded).await;
+    let name = app
+        .database_url
+        .rsplit_once('/')
+        .map(|(_, name)| name.to_owned())
+        .unwrap();
+    use sqlx::Connection;
+    let mut admin = sqlx::PgConnection::connect(&common::postgres_admin_url())
+        .await
+        .unwrap();
+    let count = "SELECT count(*) FROM pg_database WHERE datname = $1";
+    let before: i64 = sqlx::query_scalar(count)
+        .bind(&name)
+        .fetch_one(&mut admin)
+        .await
+        .unwrap();
+    assert_eq!(before, 1);
+    drop(app);
+    let after: i64 = sqlx::query_scalar(count)
+        .bind(&name)
+        .fetch_one(&mut admin)
+        .await
+        .unwrap();
+    assert_eq!(after, 0, "test database {name} is left behind");
+}

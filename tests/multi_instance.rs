@@ -9,7 +9,7 @@ use common::{Database, PASSWORD, Sessions, Spawn, TestApp};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
-on_both_backends!(
+on_every_backend!(
     a_session_and_every_change_to_it_hold_on_both_instances,
     a_change_to_a_user_holds_on_the_next_request_on_the_other_instance,
     a_user_is_read_from_sql_only_when_the_users_epoch_changes,

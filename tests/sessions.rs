@@ -6,7 +6,7 @@ use common::{Database, PASSWORD, Sessions, Spawn, TestApp, session_cookie};
 use reqwest::{Method, StatusCode};
 use serde_json::Value;
 
-on_both_backends!(
+on_every_backend!(
     sessions_are_listed_with_this_one_marked,
     ending_one_session_signs_that_browser_out_only,
     another_users_session_cannot_be_ended,

@@ -1,6 +1,6 @@
 //! Spawns the real application for integration tests: the same `Application::build` that
 //! `main` uses, on port 0, with its own fresh database (a temporary SQLite file or a new
-//! PostgreSQL database) and, when asked, a real Redis.
+//! PostgreSQL database, dropped with the app) and, when asked, a real Redis.
 //!
 //! Environment: `TEST_POSTGRES_URL` (default `postgres://postgres:postgres@127.0.0.1:5432/postgres`)
 //! and `TEST_REDIS_URL` (default `redis://127.0.0.1:6379`). Tests never skip: a missing service
@@ -40,6 +40,8 @@ pub struct TestApp {
     pub state: AppState,
     pub database_url: String,
     _dir: tempfile::TempDir,
+    /// The PostgreSQL database this app made for itself, dropped with it (last).
+    _database: Option<PostgresDatabase>,
 }
 
 pub fn postgres_admin_url() -> String {
@@ -102,12 +104,15 @@ impl TestApp {
     pub async fn spawn_with(spawn: Spawn) -> Self {
         init_logs();
         let dir = tempfile::tempdir().expect("temporary folder");
+        let mut database = None;
         let database_url = match (spawn.database_url, spawn.database) {
             (Some(url), _) => url,
             (None, Database::Sqlite) => {
                 format!("sqlite://{}", dir.path().join("test.db").display())
             }
-            (None, Database::Postgres) => fresh_postgres_database().await,
+            (None, Database::Postgres) => {
+                database.insert(fresh_postgres_database().await).url.clone()
+            }
         };
         let mut pairs: Vec<(&str, Value)> = vec![
             ("site_addr", "127.0.0.1:0".into()),
@@ -145,6 +150,7 @@ impl TestApp {
             state,
             database_url,
             _dir: dir,
+            _database: database,
         }
     }
 
@@ -161,8 +167,14 @@ impl TestApp {
     }
 }
 
-/// Creates an empty PostgreSQL database for one test and returns its URL.
-pub async fn fresh_postgres_database() -> String {
+/// A PostgreSQL database made for one test: dropped when this is, so test runs leave none behind.
+pub struct PostgresDatabase {
+    pub url: String,
+    pub name: String,
+}
+
+/// Creates an empty PostgreSQL database for one test.
+pub async fn fresh_postgres_database() -> PostgresDatabase {
     let admin = postgres_admin_url();
     let mut conn = PgConnection::connect(&admin)
         .await
@@ -176,27 +188,65 @@ pub async fn fresh_postgres_database() -> String {
         .rsplit_once('/')
         .map(|(base, _)| base)
         .unwrap_or(&admin);
-    format!("{base}/{name}")
+    PostgresDatabase {
+        url: format!("{base}/{name}"),
+        name,
+    }
 }
 
-/// Runs each named scenario `async fn name(Database, Sessions)` as two tests: SQLite with the
-/// embedded session store, and PostgreSQL with Redis.
-#[macro_export]
-macro_rules! on_both_backends {
-    ($($name:ident),* $(,)?) => {
-        mod sqlite_embedded {
-            $(
-                #[tokio::test]
-                async fn $name() {
-                    super::$name(super::common::Database::Sqlite, super::common::Sessions::Embedded).await
-                }
-            )*
+impl Drop for PostgresDatabase {
+    fn drop(&mut self) {
+        let (admin, name) = (postgres_admin_url(), self.name.clone());
+        // Drop runs on the test's runtime, which cannot wait for a future: a thread of its own.
+        // FORCE ends the connections the app still holds (its tasks outlive the test body).
+        let dropped = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .map_err(|err| err.to_string())?;
+            runtime.block_on(async {
+                let mut conn = PgConnection::connect(&admin)
+                    .await
+                    .map_err(|err| err.to_string())?;
+                sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                    .execute(&mut conn)
+                    .await
+                    .map(drop)
+                    .map_err(|err| err.to_string())
+            })
+        })
+        .join();
+        match dropped {
+            Ok(Ok(())) => {}
+            Ok(Err(err)) => eprintln!("test database {} was not dropped: {err}", self.name),
+            Err(_) => eprintln!(
+                "test database {} was not dropped: the thread panicked",
+                self.name
+            ),
         }
-        mod postgres_redis {
+    }
+}
+
+/// Runs each named scenario `async fn name(Database, Sessions)` as four tests, one for every
+/// pair of SQL backend and session store: SQLite or PostgreSQL, with the embedded store or Redis.
+#[macro_export]
+macro_rules! on_every_backend {
+    ($($name:ident),* $(,)?) => {
+        $crate::on_every_backend!(@pair sqlite_embedded, Sqlite, Embedded, $($name),*);
+        $crate::on_every_backend!(@pair sqlite_redis, Sqlite, Redis, $($name),*);
+        $crate::on_every_backend!(@pair postgres_embedded, Postgres, Embedded, $($name),*);
+        $crate::on_every_backend!(@pair postgres_redis, Postgres, Redis, $($name),*);
+    };
+    (@pair $module:ident, $database:ident, $sessions:ident, $($name:ident),*) => {
+        mod $module {
             $(
                 #[tokio::test]
                 async fn $name() {
-                    super::$name(super::common::Database::Postgres, super::common::Sessions::Redis).await
+                    super::$name(
+                        super::common::Database::$database,
+                        super::common::Sessions::$sessions,
+                    )
+                    .await
                 }
             )*
         }
