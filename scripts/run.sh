@@ -7,7 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/bootstrap.sh
 if [ ! -x target/debug/gatehouse ]; then
-    step "cargo leptos watch: the first build compiles the server and the browser bundle (about 4 minutes on 2 cores; later rebuilds take seconds to a minute)"
+    step "cargo leptos watch: the first build compiles the server and the browser bundle (5 to 8 minutes on 2 cores; later rebuilds take seconds to a minute)"
 else
     step "cargo leptos watch"
 fi
