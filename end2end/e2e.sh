@@ -68,6 +68,11 @@ run_pass() {
 
 # --split: /admin and /sessions become WASM chunks loaded on demand; --precompress: .br/.gz.
 cargo leptos build --release --split --precompress
+# The build really is split (build.rs tells the browser build so): a chunk for each private page.
+for page in todos profile customers sessions admin; do
+    compgen -G "target/site/pkg/split___${page}_route_view_*.wasm" >/dev/null ||
+        { echo "e2e.sh: the --split build has no WASM chunk for /$page" >&2; exit 1; }
+done
 run_pass embedded
 
 if [ -n "${E2E_REDIS_URL:-}" ] && [ -n "${E2E_POSTGRES_ADMIN_URL:-}" ]; then
