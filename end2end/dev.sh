@@ -29,12 +29,13 @@ stop_server() {
 trap 'stop_server; rm -rf "$data"' EXIT
 
 # Starts `cargo leptos $1` in a process group of its own and waits for /healthz. The first
-# build compiles the server and the browser bundle in debug mode: minutes on two cores.
+# build compiles the server and the browser bundle in debug mode: minutes on two cores; the
+# second command finds them built.
 serve() {
     local log="$data/$1.log" start=$SECONDS
     setsid cargo leptos "$@" >"$log" 2>&1 &
     server_pid=$!
-    printf '    cargo leptos %s: building and starting (the first build takes several minutes)\n' "$*"
+    printf '    cargo leptos %s: building what is not built yet, then serving\n' "$*"
     until curl -fsS "$E2E_BASE_URL/healthz" >/dev/null 2>&1; do
         if ! kill -0 "$server_pid" 2>/dev/null || [ $((SECONDS - start)) -gt 1800 ]; then
             cat "$log" >&2
