@@ -122,7 +122,7 @@ lazy_page!(AdminRoute, AdminPage);
 /// Sends the page's Content-Security-Policy, built around this response's nonce.
 #[cfg(feature = "ssr")]
 fn set_content_security_policy(options: &LeptosOptions) {
-    use crate::server::{security::page_csp, state::AppState};
+    use crate::server::{http::security::page_csp, platform::state::AppState};
     let (Some(nonce), Some(response), Some(state)) = (
         leptos::nonce::use_nonce(),
         use_context::<leptos_axum::ResponseOptions>(),

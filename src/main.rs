@@ -2,7 +2,7 @@
 #![forbid(unsafe_code)]
 
 use anyhow::Context;
-use gatehouse::server::{
+use gatehouse::server::platform::{
     cli::{self, Command},
     config::Settings,
     startup::Application,

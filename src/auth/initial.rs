@@ -19,7 +19,7 @@ pub struct InitialState {
 /// Reads the state from the request's session, checking it as every API request would.
 #[cfg(feature = "ssr")]
 pub async fn load_initial_state() -> Result<InitialState, AppError> {
-    use crate::server::{auth::authenticate, state::AppState};
+    use crate::server::{identity::current::authenticate, platform::state::AppState};
     // Absent when the router renders the app only to list its routes, with no request.
     let state = leptos::prelude::use_context::<AppState>().ok_or_else(AppError::internal)?;
     let session: tower_sessions::Session = leptos_axum::extract()

@@ -1,26 +1,24 @@
-//! Everything that only runs on the server: settings, start-up, state, storage and sessions.
+//! Everything that only runs on the server, laid out by feature. Each feature folder owns its
+//! routes (thin adapters), its service (the rules) and its SQL; each table has one owning
+//! module, named in that module's header.
+//!
+//! - [`identity`]: accounts and how one signs in — users, passwords, Google, the sign-in
+//!   completion every method ends in, the signed-in request;
+//! - [`sessions`]: session stores, the session index, ending sessions;
+//! - [`admin`], [`todos`], [`customers`], [`audit`]: the app's other features;
+//! - [`api`]: the JSON API's route table and its OpenAPI document;
+//! - [`http`]: HTTP pieces shared by every feature — errors, extractors, security headers and
+//!   the cross-site check, proxies;
+//! - [`platform`]: settings, start-up, state, telemetry, metrics, health, the command line;
+//! - [`db`]: the SQL pools and the clock.
 
+pub mod admin;
 pub mod api;
 pub mod audit;
-pub mod auth;
-pub mod cli;
-pub mod config;
 pub mod customers;
 pub mod db;
-pub mod forms;
-pub mod google;
-pub mod health;
-pub mod http_error;
-pub mod metrics;
-pub mod passwords;
-pub mod proxies;
-pub mod security;
-pub mod session_index;
+pub mod http;
+pub mod identity;
+pub mod platform;
 pub mod sessions;
-pub mod startup;
-pub mod state;
-pub mod telemetry;
-pub mod throttle;
 pub mod todos;
-pub mod user_cache;
-pub mod users;

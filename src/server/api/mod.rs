@@ -1,14 +1,7 @@
-//! The JSON API under `/api` (contract: `docs/api.md`). Handlers are thin: extract, parse into
-//! domain types, call one `server::` function, answer with a DTO.
+//! The JSON API under `/api` (contract: `docs/api.md`): its route table, which names each
+//! feature's handlers (thin adapters over that feature's service), and its OpenAPI document.
 
-pub mod admin;
-pub mod auth;
-pub mod customers;
-pub mod google;
 pub mod openapi;
-pub mod sessions;
-pub mod todos;
-pub mod users;
 
 use axum::{
     Router,
@@ -22,9 +15,15 @@ use axum::{
 use tower::ServiceBuilder;
 use tower_http::cors::CorsLayer;
 
-use crate::{domain::PageRequest, error::FieldError};
-
-use super::{security, state::AppState};
+use super::{
+    admin::routes as admin,
+    customers::routes as customers,
+    http::security,
+    identity::{google::routes as google, me_routes as users, password::routes as auth},
+    platform::state::AppState,
+    sessions::routes as sessions,
+    todos::routes as todos,
+};
 use crate::error::AppError;
 
 /// The largest request body the API reads (SECURITY X6).
@@ -122,38 +121,4 @@ pub fn router(cors: Option<CorsLayer>) -> Router<AppState> {
                 .layer(middleware::from_fn(security::no_store))
                 .layer(DefaultBodyLimit::max(BODY_LIMIT)),
         )
-}
-
-/// Parses one field, turning its error into a 422 that names it.
-pub fn field<T>(name: &str, parsed: Result<T, String>) -> Result<T, AppError> {
-    parsed.map_err(|why| AppError::validation(name, why))
-}
-
-/// The 422 naming every field that failed, or `Ok` when none did.
-pub fn collect_fields<'a>(
-    checks: impl IntoIterator<Item = (&'a str, Option<&'a String>)>,
-) -> Result<(), AppError> {
-    let fields: Vec<FieldError> = checks
-        .into_iter()
-        .filter_map(|(field, why)| {
-            why.map(|message| FieldError {
-                field: field.into(),
-                message: message.clone(),
-            })
-        })
-        .collect();
-    if fields.is_empty() {
-        return Ok(());
-    }
-    let message = fields
-        .iter()
-        .map(|f| format!("{}: {}", f.field, f.message))
-        .collect::<Vec<_>>()
-        .join("; ");
-    Err(AppError::Validation { message, fields })
-}
-
-/// `?page=&per_page=`, with a 422 naming the bad one.
-pub fn page_request(page: Option<&str>, per_page: Option<&str>) -> Result<PageRequest, AppError> {
-    PageRequest::parse(page, per_page).map_err(|(field, why)| AppError::validation(field, why))
 }

@@ -1,5 +1,5 @@
 //! `GET /api/openapi.json`: the OpenAPI 3.1 description of every operation of the API. The
-//! operations themselves come from [`routes`](super::routes), so the document can only lack an
+//! operations themselves come from [`routes`](super::routes()), so the document can only lack an
 //! endpoint if its description below is missing, and a test (`tests/openapi.rs`) fails then.
 
 use std::sync::LazyLock;

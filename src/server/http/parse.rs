@@ -1,0 +1,40 @@
+//! Turning request input into domain types, with a 422 that names each field that failed.
+
+use crate::{
+    domain::PageRequest,
+    error::{AppError, FieldError},
+};
+
+/// Parses one field, turning its error into a 422 that names it.
+pub fn field<T>(name: &str, parsed: Result<T, String>) -> Result<T, AppError> {
+    parsed.map_err(|why| AppError::validation(name, why))
+}
+
+/// The 422 naming every field that failed, or `Ok` when none did.
+pub fn collect_fields<'a>(
+    checks: impl IntoIterator<Item = (&'a str, Option<&'a String>)>,
+) -> Result<(), AppError> {
+    let fields: Vec<FieldError> = checks
+        .into_iter()
+        .filter_map(|(field, why)| {
+            why.map(|message| FieldError {
+                field: field.into(),
+                message: message.clone(),
+            })
+        })
+        .collect();
+    if fields.is_empty() {
+        return Ok(());
+    }
+    let message = fields
+        .iter()
+        .map(|f| format!("{}: {}", f.field, f.message))
+        .collect::<Vec<_>>()
+        .join("; ");
+    Err(AppError::Validation { message, fields })
+}
+
+/// `?page=&per_page=`, with a 422 naming the bad one.
+pub fn page_request(page: Option<&str>, per_page: Option<&str>) -> Result<PageRequest, AppError> {
+    PageRequest::parse(page, per_page).map_err(|(field, why)| AppError::validation(field, why))
+}

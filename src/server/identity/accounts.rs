@@ -1,0 +1,113 @@
+//! Every change to an account, together with its announcement: the one door to the writes in
+//! [`users`], for the JSON handlers, the HTML forms, the command line and the server functions
+//! alike.
+//!
+//! # Security
+//! Signed-in requests read users from each instance's cache, valid while the users epoch is
+//! unchanged ([`user_cache`](super::user_cache)). Each method here writes the row and then
+//! replaces the epoch, so a disabled account, a removed role or a new password holds on the
+//! very next request on every instance (SECURITY S7). No adapter can write a user and forget to
+//! announce it: the writes are private to [`identity`](super).
+
+use tower_sessions::session_store::Error as StoreError;
+
+use super::{
+    password::hashing::PasswordHash,
+    user_cache,
+    users::{self, CreateError, NewUser, User},
+};
+use crate::{
+    domain::DisplayName,
+    error::AppError,
+    server::{db::Db, sessions::store::Backend},
+};
+
+/// Why an account change failed.
+#[derive(Debug, thiserror::Error)]
+pub enum AccountError {
+    #[error("an account with this email already exists")]
+    EmailTaken,
+    #[error(transparent)]
+    Db(#[from] sqlx::Error),
+    /// The change is saved, but the other instances could not be told.
+    #[error("the change is saved but could not be announced: {0}")]
+    Unannounced(StoreError),
+}
+
+impl From<AccountError> for AppError {
+    fn from(err: AccountError) -> Self {
+        match err {
+            AccountError::EmailTaken => {
+                AppError::conflict("An account with this email already exists.")
+            }
+            AccountError::Db(err) => err.into(),
+            AccountError::Unannounced(err) => {
+                tracing::error!(
+                    error = %err,
+                    max_age_secs = user_cache::MAX_AGE.as_secs(),
+                    "a user change is saved but could not be announced; other requests may use \
+                     the old row until their cached copy reaches its maximum age"
+                );
+                AppError::unavailable("The session store")
+            }
+        }
+    }
+}
+
+/// The accounts of one database, announced through one session store.
+#[derive(Clone, Copy)]
+pub struct Accounts<'a> {
+    db: &'a Db,
+    sessions: &'a Backend,
+}
+
+impl<'a> Accounts<'a> {
+    pub fn new(db: &'a Db, sessions: &'a Backend) -> Self {
+        Self { db, sessions }
+    }
+
+    async fn announce<T>(&self, changed: users::Changed<T>) -> Result<T, AccountError> {
+        changed
+            .announce(self.sessions)
+            .await
+            .map_err(AccountError::Unannounced)
+    }
+
+    /// Creates an account. Nothing to announce: no instance has cached a user that did not
+    /// exist (ids are never reused).
+    pub async fn create(&self, new: NewUser<'_>) -> Result<User, AccountError> {
+        users::create(self.db, new).await.map_err(|err| match err {
+            CreateError::EmailTaken => AccountError::EmailTaken,
+            CreateError::Db(err) => AccountError::Db(err),
+        })
+    }
+
+    /// Changes the display name; `None` when no such user exists.
+    pub async fn rename(&self, id: i64, name: &DisplayName) -> Result<Option<User>, AccountError> {
+        let changed = users::update_name(self.db, id, name).await?;
+        self.announce(changed).await
+    }
+
+    pub async fn set_password(&self, id: i64, hash: &PasswordHash) -> Result<(), AccountError> {
+        let changed = users::set_password_hash(self.db, id, hash).await?;
+        self.announce(changed).await
+    }
+
+    /// Grants or removes the admin role; `false` when no such user exists.
+    pub async fn set_admin(&self, id: i64, is_admin: bool) -> Result<bool, AccountError> {
+        let changed = users::set_admin(self.db, id, is_admin).await?;
+        self.announce(changed).await
+    }
+
+    /// Disables or re-enables an account; `false` when no such user exists.
+    pub async fn set_disabled(&self, id: i64, disabled: bool) -> Result<bool, AccountError> {
+        let changed = users::set_disabled(self.db, id, disabled).await?;
+        self.announce(changed).await
+    }
+
+    /// Links a Google account (by its `sub`); `None` when no such user exists.
+    pub async fn link_google(&self, id: i64, sub: &str) -> Result<Option<User>, AccountError> {
+        let changed = users::link_google(self.db, id, sub).await?;
+        self.announce(changed).await
+    }
+}

@@ -1,0 +1,153 @@
+//! Who is signed in: the extractors that authenticate every request against the session store
+//! *and* the user as it is now ([`Authenticated`], [`Admin`]), and [`authenticate`] behind them.
+
+use std::sync::{Arc, atomic::Ordering};
+
+use axum::{extract::FromRequestParts, http::request::Parts};
+use tower_sessions::Session;
+
+use super::users::{self, User};
+use crate::{
+    error::AppError,
+    server::{
+        db::clock::now,
+        http::error::{db_error, store_error},
+        platform::state::AppState,
+        sessions::{
+            service::{self as sessions, Freshness, SessionAuth},
+            store::USERS_EPOCH_FIELD,
+        },
+    },
+};
+
+/// A request made by a signed-in, enabled user.
+///
+/// Extracting it loads the session (one store round trip) and the user row, so a disabled or
+/// deleted account, or a revoked session, is refused on its very next request on every instance
+/// (SECURITY S7): no session, or a revoked or expired one, is 401; a disabled account is 403
+/// (once: that session ends with the answer); a store or database outage is 503.
+pub struct Authenticated {
+    pub user: Arc<User>,
+    pub session: Session,
+    pub auth: SessionAuth,
+}
+
+impl Authenticated {
+    /// Whose session this is, for the sessions service.
+    pub fn owner(&self) -> sessions::Owner<'_> {
+        sessions::Owner {
+            id: self.user.id,
+            email: &self.user.email,
+        }
+    }
+}
+
+impl FromRequestParts<AppState> for Authenticated {
+    type Rejection = AppError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let session = parts.extensions.get::<Session>().cloned().ok_or_else(|| {
+            tracing::error!("the session layer is missing");
+            AppError::internal()
+        })?;
+        authenticate(state, session)
+            .await?
+            .ok_or_else(AppError::unauthenticated)
+    }
+}
+
+/// A request made by a signed-in admin; anyone else signed in gets 403.
+pub struct Admin(pub Authenticated);
+
+impl FromRequestParts<AppState> for Admin {
+    type Rejection = AppError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let me = Authenticated::from_request_parts(parts, state).await?;
+        if !me.user.is_admin {
+            return Err(AppError::forbidden("This needs an administrator."));
+        }
+        Ok(Admin(me))
+    }
+}
+
+/// The answer for a session whose account has been disabled.
+pub fn account_disabled() -> AppError {
+    AppError::forbidden("This account is disabled.")
+}
+
+/// The signed-in user behind `session`, if any, refreshing the idle timeout when due. Ends
+/// sessions that outlived their limits or whose user is gone, and those of a disabled user,
+/// answering [`account_disabled`] for them. A session issued before the user's role changed
+/// gets a new id here.
+pub async fn authenticate(
+    state: &AppState,
+    session: Session,
+) -> Result<Option<Authenticated>, AppError> {
+    let Some(mut auth) = sessions::auth_of(&session).await? else {
+        return Ok(None);
+    };
+    let now = now();
+    let freshness = sessions::freshness_now(state, &auth, now);
+    if freshness == Freshness::Expired {
+        sessions::end_current(state, &session).await?;
+        return Ok(None);
+    }
+    let user = match current_user(state, &session, auth.user_id).await? {
+        Some(user) if !user.disabled => user,
+        Some(_) => {
+            sessions::end_current(state, &session).await?;
+            return Err(account_disabled());
+        }
+        None => {
+            sessions::end_current(state, &session).await?;
+            return Ok(None);
+        }
+    };
+    if auth.is_admin != user.is_admin {
+        sessions::rotate(state, &session, &mut auth, user.is_admin, now).await?;
+    } else if freshness == Freshness::Stale {
+        sessions::touch(state, &session, &mut auth, now).await?;
+    }
+    Ok(Some(Authenticated {
+        user,
+        session,
+        auth,
+    }))
+}
+
+/// The user `id` as it is now: this instance's cached copy while the users epoch that came with
+/// the session is the one it was cached under, else the row from SQL (then cached).
+async fn current_user(
+    state: &AppState,
+    session: &Session,
+    id: i64,
+) -> Result<Option<Arc<User>>, AppError> {
+    // Already loaded with the session: no round trip.
+    let epoch = session
+        .get::<i64>(USERS_EPOCH_FIELD)
+        .await
+        .map_err(store_error)?;
+    // While the database is away, answer as a request that reads it would: 503.
+    if let Some(epoch) = epoch
+        && state.db_up.load(Ordering::Relaxed)
+        && let Some(user) = state.users.get(id, epoch)
+    {
+        return Ok(Some(user));
+    }
+    let Some(user) = users::by_id(&state.db, id).await.map_err(db_error)? else {
+        state.users.forget(id);
+        return Ok(None);
+    };
+    let user = Arc::new(user);
+    if let Some(epoch) = epoch {
+        state.users.put(epoch, user.clone());
+    }
+    Ok(Some(user))
+}

@@ -1,0 +1,156 @@
+//! Signing in with Google: a nonce bound to the browser's session (G4), the ID token verified
+//! against Google's keys, and the account it opens, keyed on `sub` (G5). The sign-in then ends
+//! in [`sign_in::complete`] like every other.
+
+use std::time::Duration;
+
+use tower_sessions::{Session, session::Expiry};
+
+use super::verifier::{GoogleError, GoogleIdentity, GoogleVerifier};
+use crate::{
+    domain::{DisplayName, Email},
+    error::AppError,
+    server::{
+        http::{client::ClientInfo, error::store_error},
+        identity::{
+            accounts::AccountError,
+            sign_in::{self, Arrival, Method},
+            users::{self, NewUser, User},
+        },
+        platform::state::AppState,
+        sessions::service as sessions,
+    },
+};
+
+/// Where the session keeps the nonce it issued.
+const NONCE_KEY: &str = "google_nonce";
+/// How long an anonymous session holding only a nonce lives.
+const NONCE_LIFETIME: Duration = Duration::from_secs(10 * 60);
+
+fn verifier(state: &AppState) -> Result<&GoogleVerifier, AppError> {
+    state
+        .google
+        .as_deref()
+        .ok_or_else(|| AppError::not_found("Google sign-in"))
+}
+
+/// A fresh nonce bound to this browser's session (G4). An anonymous session made only for it
+/// lives [`NONCE_LIFETIME`].
+pub async fn issue_nonce(state: &AppState, session: &Session) -> Result<String, AppError> {
+    verifier(state)?;
+    let nonce = hex::encode(rand::random::<[u8; 16]>());
+    if sessions::auth_of(session).await?.is_none() {
+        session.set_expiry(Some(Expiry::OnInactivity(
+            time::Duration::try_from(NONCE_LIFETIME).unwrap_or_default(),
+        )));
+    }
+    session
+        .insert(NONCE_KEY, &nonce)
+        .await
+        .map_err(store_error)?;
+    Ok(nonce)
+}
+
+/// Verifies the ID token and signs its account in on `session`.
+pub async fn sign_in(
+    state: &AppState,
+    session: &Session,
+    client: &ClientInfo,
+    credential: &str,
+) -> Result<User, AppError> {
+    let google = verifier(state)?;
+    // Consumed by every attempt, so a token can be replayed never (G4).
+    let expected_nonce: Option<String> = session.remove(NONCE_KEY).await.map_err(store_error)?;
+    let identity = match google.verify(credential).await {
+        Ok(identity) => identity,
+        Err(GoogleError::Invalid(why)) => return Err(refuse(state, client, why).await),
+        Err(GoogleError::Unavailable(why)) => {
+            tracing::warn!(error = %why, "Google's keys are unavailable");
+            return Err(AppError::unavailable("Google sign-in"));
+        }
+    };
+    if expected_nonce.is_none() || identity.nonce != expected_nonce {
+        let why = "the sign-in request expired or was already used; try again";
+        return Err(refuse(state, client, why).await);
+    }
+    let (user, arrival) = match account_for(state, &identity).await {
+        Ok(found) => found,
+        Err(AppError::Unauthenticated { message }) => {
+            return Err(refuse(state, client, &message).await);
+        }
+        Err(other) => return Err(other),
+    };
+    sign_in::complete(state, session, user, Method::Google, arrival, client).await
+}
+
+/// Audits a refused attempt and gives its answer.
+async fn refuse(state: &AppState, client: &ClientInfo, why: &str) -> AppError {
+    let detail = format!("google: {why}");
+    sign_in::refused(state, None, client, Method::Google, &detail).await;
+    AppError::Unauthenticated {
+        message: format!("Google sign-in failed: {why}."),
+    }
+}
+
+/// The account of a verified Google identity, keyed on `sub` (G5): found, linked to the
+/// password account with the same email when Google has verified that email, or created.
+async fn account_for(
+    state: &AppState,
+    identity: &GoogleIdentity,
+) -> Result<(User, Arrival), AppError> {
+    if let Some(user) = users::by_google_sub(&state.db, &identity.sub).await? {
+        return Ok((user, Arrival::SignIn));
+    }
+    if !identity.email_verified {
+        // Linking or creating on an unverified address would let anyone claim that address.
+        return Err(AppError::Unauthenticated {
+            message: "Google has not verified this account's email".into(),
+        });
+    }
+    let email = Email::parse(&identity.email).map_err(|_| AppError::Unauthenticated {
+        message: "the Google account has no usable email".into(),
+    })?;
+    if let Some(existing) = users::by_email(&state.db, &email).await? {
+        let linked = state
+            .accounts()
+            .link_google(existing.id, &identity.sub)
+            .await?
+            .ok_or_else(AppError::unauthenticated)?;
+        return Ok((linked, Arrival::SignIn));
+    }
+    let new = NewUser {
+        email: &email,
+        name: &display_name(identity, &email)?,
+        password_hash: None,
+        google_sub: Some(&identity.sub),
+        is_admin: state.settings.is_admin_email(email.as_str()),
+    };
+    match state.accounts().create(new).await {
+        // Audited as a sign-in, as before: the account came from Google, not a sign-up form.
+        Ok(user) => Ok((user, Arrival::SignIn)),
+        Err(AccountError::EmailTaken) => Err(AppError::conflict(
+            "An account with this email was just created; try again.",
+        )),
+        Err(err) => Err(err.into()),
+    }
+}
+
+/// The name Google gave, cut to fit, or the email's local part.
+fn display_name(identity: &GoogleIdentity, email: &Email) -> Result<DisplayName, AppError> {
+    let fallback = email
+        .as_str()
+        .split('@')
+        .next()
+        .unwrap_or("Google user")
+        .to_owned();
+    let raw_name: String = identity
+        .name
+        .clone()
+        .unwrap_or(fallback)
+        .chars()
+        .take(DisplayName::MAX_LEN)
+        .collect();
+    DisplayName::parse(&raw_name)
+        .or_else(|_| DisplayName::parse("Google user"))
+        .map_err(|_| AppError::internal())
+}

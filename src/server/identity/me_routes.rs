@@ -1,0 +1,43 @@
+//! `/api/users/me`: the signed-in user's own account.
+
+use axum::{Json, extract::State, http::StatusCode};
+
+use super::{current::Authenticated, password::service as password};
+use crate::{
+    domain::{ChangePasswordRequest, CurrentUser, DisplayName, UpdateProfileRequest},
+    error::AppError,
+    server::{
+        http::{client::ClientInfo, error::ApiJson, parse::field},
+        platform::state::AppState,
+    },
+};
+
+pub async fn get_me(me: Authenticated) -> Json<CurrentUser> {
+    Json(me.user.to_current())
+}
+
+pub async fn update_me(
+    State(state): State<AppState>,
+    me: Authenticated,
+    ApiJson(body): ApiJson<UpdateProfileRequest>,
+) -> Result<Json<CurrentUser>, AppError> {
+    let name = field("name", DisplayName::parse(&body.name))?;
+    let user = state
+        .accounts()
+        .rename(me.user.id, &name)
+        .await?
+        .ok_or_else(AppError::unauthenticated)?;
+    Ok(Json(user.to_current()))
+}
+
+/// Changes the password; every other session ends and this one gets a new id.
+pub async fn change_password(
+    State(state): State<AppState>,
+    me: Authenticated,
+    client: ClientInfo,
+    ApiJson(body): ApiJson<ChangePasswordRequest>,
+) -> Result<StatusCode, AppError> {
+    let (current, new) = (&body.current_password, &body.new_password);
+    password::change_password(&state, &me, &client, current, new).await?;
+    Ok(StatusCode::NO_CONTENT)
+}

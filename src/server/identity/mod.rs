@@ -1,0 +1,16 @@
+//! Accounts and signing in. Owns the `users` table ([`users`]).
+//!
+//! Every way of signing in — a password ([`password`]), Google ([`google`]), and the methods
+//! still to come — proves who the user is and then ends in [`sign_in::complete`], which holds
+//! every rule of a finished sign-in. Changes to a user go through [`accounts`], which announces
+//! each one to every instance. [`current`] authenticates each request.
+
+pub mod accounts;
+pub mod current;
+pub mod google;
+pub mod me_routes;
+pub mod password;
+pub mod sign_in;
+pub mod throttle;
+pub mod user_cache;
+pub mod users;

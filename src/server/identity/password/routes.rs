@@ -1,0 +1,54 @@
+//! `/api/auth/signup`, `/api/auth/login`, `/api/auth/logout`: the JSON adapters of
+//! [`service`](super::service) and [`sign_in::sign_out`].
+
+use axum::{Json, extract::State, http::StatusCode};
+use tower_sessions::Session;
+
+use super::service;
+use crate::{
+    domain::{CurrentUser, LoginRequest, Password, SignupRequest},
+    error::AppError,
+    server::{
+        http::{client::ClientInfo, error::ApiJson, parse::field},
+        identity::sign_in::{self, Method},
+        platform::state::AppState,
+    },
+};
+
+pub async fn sign_up(
+    State(state): State<AppState>,
+    session: Session,
+    client: ClientInfo,
+    ApiJson(body): ApiJson<SignupRequest>,
+) -> Result<(StatusCode, Json<CurrentUser>), AppError> {
+    let user = service::sign_up(&state, &session, &client, &body).await?;
+    Ok((StatusCode::CREATED, Json(user.to_current())))
+}
+
+pub async fn log_in(
+    State(state): State<AppState>,
+    session: Session,
+    client: ClientInfo,
+    ApiJson(body): ApiJson<LoginRequest>,
+) -> Result<Json<CurrentUser>, AppError> {
+    let password = field("password", Password::for_sign_in(&body.password))?;
+    let user = service::sign_in(
+        &state,
+        &session,
+        &client,
+        &body.email,
+        password,
+        Method::Password,
+    )
+    .await?;
+    Ok(Json(user.to_current()))
+}
+
+pub async fn log_out(
+    State(state): State<AppState>,
+    session: Session,
+    client: ClientInfo,
+) -> Result<StatusCode, AppError> {
+    sign_in::sign_out(&state, &session, &client).await?;
+    Ok(StatusCode::NO_CONTENT)
+}

@@ -1,0 +1,219 @@
+//! Email and password: signing up, signing in and changing the password, under throttling. The
+//! JSON API and the HTML forms both call these; each sign-in ends in
+//! [`sign_in::complete`](super::super::sign_in::complete).
+
+use tower_sessions::Session;
+
+use super::hashing;
+use crate::{
+    domain::{DisplayName, Email, Password, SignupRequest},
+    error::AppError,
+    server::{
+        audit::{self, Event, Kind},
+        http::{
+            client::ClientInfo,
+            error::internal,
+            parse::{collect_fields, field},
+        },
+        identity::{
+            current::Authenticated,
+            sign_in::{self, Arrival, Method},
+            throttle::ThrottleError,
+            users::{self, NewUser, User},
+        },
+        platform::state::AppState,
+        sessions::service as sessions,
+    },
+};
+
+/// The one answer for an unknown email and a wrong password (SECURITY P2).
+fn bad_credentials() -> AppError {
+    AppError::Unauthenticated {
+        message: "Incorrect email or password.".into(),
+    }
+}
+
+/// Parses every field of a sign-up, reporting all that fail at once.
+pub fn parse_signup(body: &SignupRequest) -> Result<(Email, Password, DisplayName), AppError> {
+    let email = Email::parse(&body.email);
+    let password = Password::parse(&body.password);
+    let name = DisplayName::parse(&body.name);
+    collect_fields([
+        ("email", email.as_ref().err()),
+        ("password", password.as_ref().err()),
+        ("name", name.as_ref().err()),
+    ])?;
+    match (email, password, name) {
+        (Ok(email), Ok(password), Ok(name)) => Ok((email, password, name)),
+        // Every error was reported above.
+        _ => Err(AppError::internal()),
+    }
+}
+
+/// Creates a password account and signs it in on `session`.
+pub async fn sign_up(
+    state: &AppState,
+    session: &Session,
+    client: &ClientInfo,
+    body: &SignupRequest,
+) -> Result<User, AppError> {
+    let (email, password, name) = parse_signup(body)?;
+    let hash = hashing::hash(password)
+        .await
+        .map_err(|err| internal("hashing a password", err))?;
+    let new = NewUser {
+        email: &email,
+        name: &name,
+        password_hash: Some(&hash),
+        google_sub: None,
+        is_admin: state.settings.is_admin_email(email.as_str()),
+    };
+    let user = state.accounts().create(new).await?;
+    sign_in::complete(
+        state,
+        session,
+        user,
+        Method::Password,
+        Arrival::SignUp,
+        client,
+    )
+    .await
+}
+
+/// Checks the credentials under throttling and signs the account in on `session`.
+pub async fn sign_in(
+    state: &AppState,
+    session: &Session,
+    client: &ClientInfo,
+    email: &str,
+    password: Password,
+    method: Method,
+) -> Result<User, AppError> {
+    let user = check_credentials(state, client, email, password, method).await?;
+    sign_in::complete(state, session, user, method, Arrival::SignIn, client).await
+}
+
+fn throttle_unavailable(what: &str) -> impl Fn(ThrottleError) -> AppError + '_ {
+    move |err| {
+        tracing::warn!(error = %err, "throttle unavailable");
+        AppError::unavailable(what)
+    }
+}
+
+/// The account an email and password open, checked under throttling (SECURITY P2, P3). It may
+/// be disabled: [`sign_in::complete`] refuses that.
+async fn check_credentials(
+    state: &AppState,
+    client: &ClientInfo,
+    raw_email: &str,
+    password: Password,
+    method: Method,
+) -> Result<User, AppError> {
+    // An address that cannot exist is treated exactly like an unknown one.
+    let email = Email::parse(raw_email).ok();
+    let throttle_key = email.as_ref().map_or_else(
+        || raw_email.trim().to_lowercase(),
+        |e| e.as_str().to_owned(),
+    );
+    let throttle = &state.throttle;
+    let unavailable = throttle_unavailable("Sign-in");
+    if let Some(wait) = throttle
+        .check(&throttle_key, &client.ip)
+        .await
+        .map_err(&unavailable)?
+    {
+        sign_in::throttled(state, &throttle_key, client, method).await;
+        return Err(AppError::rate_limited(wait));
+    }
+    let user = match &email {
+        Some(email) => users::by_email(&state.db, email).await?,
+        None => None,
+    };
+    let hash = user.as_ref().and_then(User::password_hash);
+    let password_for_rehash = hash
+        .as_ref()
+        .filter(|hash| hash.needs_rehash())
+        .map(|_| password.clone());
+    let verified = hashing::verify(password, hash)
+        .await
+        .map_err(|err| internal("verifying a password", err))?;
+    let Some(user) = user.filter(|_| verified) else {
+        throttle
+            .failed(&throttle_key, &client.ip)
+            .await
+            .map_err(&unavailable)?;
+        sign_in::refused(state, Some(&throttle_key), client, method, "password").await;
+        return Err(bad_credentials());
+    };
+    throttle
+        .succeeded(&throttle_key, &client.ip)
+        .await
+        .map_err(&unavailable)?;
+    upgrade_hash(state, &user, password_for_rehash).await;
+    Ok(user)
+}
+
+/// Replaces a hash made with an older release's settings, now that the password is known. A
+/// failure only leaves the old hash in place.
+async fn upgrade_hash(state: &AppState, user: &User, password: Option<Password>) {
+    let Some(password) = password else {
+        return;
+    };
+    match hashing::hash(password).await {
+        Ok(hash) => {
+            if let Err(err) = state.accounts().set_password(user.id, &hash).await {
+                tracing::warn!(error = %err, user_id = user.id, "could not upgrade a password hash");
+            }
+        }
+        Err(err) => tracing::warn!(error = format!("{err:#}"), "could not rehash a password"),
+    }
+}
+
+/// Changes the password after checking the current one (which an account without a password,
+/// signed up through Google, does not have). Every other session of the user ends and this one
+/// gets a new id (SECURITY P5, S1).
+pub async fn change_password(
+    state: &AppState,
+    me: &Authenticated,
+    client: &ClientInfo,
+    current_password: &str,
+    new_password: &str,
+) -> Result<(), AppError> {
+    let new_password = field("new_password", Password::parse(new_password))?;
+    if let Some(current_hash) = me.user.password_hash() {
+        let current = field("current_password", Password::for_sign_in(current_password))?;
+        let throttle = &state.throttle;
+        let unavailable = throttle_unavailable("Password change");
+        if let Some(wait) = throttle
+            .check(&me.user.email, &client.ip)
+            .await
+            .map_err(&unavailable)?
+        {
+            return Err(AppError::rate_limited(wait));
+        }
+        let verified = hashing::verify(current, Some(current_hash))
+            .await
+            .map_err(|err| internal("verifying a password", err))?;
+        if !verified {
+            throttle
+                .failed(&me.user.email, &client.ip)
+                .await
+                .map_err(&unavailable)?;
+            return Err(AppError::forbidden("The current password is not correct."));
+        }
+    }
+    let hash = hashing::hash(new_password)
+        .await
+        .map_err(|err| internal("hashing a password", err))?;
+    state.accounts().set_password(me.user.id, &hash).await?;
+    sessions::reissue(state, &me.session, me.user.id, me.user.is_admin, client).await?;
+    let event = Event {
+        kind: Kind::PasswordChanged,
+        user_id: Some(me.user.id),
+        email: Some(&me.user.email),
+        ip: &client.ip,
+        detail: "",
+    };
+    audit::record(&state.db, event).await;
+    Ok(())
+}

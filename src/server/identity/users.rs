@@ -1,0 +1,302 @@
+//! The `users` table: the only module that runs SQL on it. Reads are open to the server; every
+//! write returns a [`Changed`] and is reachable only through [`accounts`](super::accounts),
+//! which announces it.
+
+use sqlx::FromRow;
+use tower_sessions::session_store::Error as StoreError;
+
+use super::password::hashing::PasswordHash;
+use crate::{
+    domain::{AdminUserView, CurrentUser, DisplayName, Email, PageRequest},
+    on_db,
+    server::{
+        db::{
+            Db,
+            clock::{now, rfc3339},
+        },
+        sessions::store::Backend,
+    },
+};
+
+/// A stored account.
+#[derive(Clone, Debug, FromRow)]
+pub struct User {
+    pub id: i64,
+    pub email: String,
+    pub name: String,
+    password_hash: Option<String>,
+    pub google_sub: Option<String>,
+    pub is_admin: bool,
+    pub disabled: bool,
+    pub created_at: i64,
+}
+
+const COLUMNS: &str = "id, email, name, password_hash, google_sub, is_admin, disabled, created_at";
+
+impl User {
+    pub fn password_hash(&self) -> Option<PasswordHash> {
+        self.password_hash.clone().map(PasswordHash::from_stored)
+    }
+
+    /// The JSON the API returns for this user.
+    pub fn to_current(&self) -> CurrentUser {
+        CurrentUser {
+            id: self.id,
+            email: self.email.clone(),
+            name: self.name.clone(),
+            is_admin: self.is_admin,
+            has_password: self.password_hash.is_some(),
+            has_google: self.google_sub.is_some(),
+            created_at: rfc3339(self.created_at),
+        }
+    }
+}
+
+#[cfg(test)]
+impl User {
+    /// A user that exists only in memory.
+    pub fn for_tests(id: i64, name: &str) -> Self {
+        Self {
+            id,
+            email: format!("user{id}@example.com"),
+            name: name.into(),
+            password_hash: None,
+            google_sub: None,
+            is_admin: false,
+            disabled: false,
+            created_at: 0,
+        }
+    }
+}
+
+/// A committed change to a user row, holding the write's result.
+///
+/// Signed-in requests read users from each instance's [`UserCache`](super::user_cache::UserCache),
+/// so the change has to be announced before anyone relies on it having happened: [`announce`]
+/// replaces the users epoch and hands the result over. Every function here that writes a user
+/// row returns one, so a write that is never announced does not compile cleanly.
+///
+/// [`announce`]: Changed::announce
+#[must_use = "announce the change, or instances keep using their cached copy of the user"]
+pub(super) struct Changed<T>(T);
+
+impl<T> Changed<T> {
+    /// Replaces the users epoch in the session store, then gives back the write's result.
+    pub(super) async fn announce(self, sessions: &Backend) -> Result<T, StoreError> {
+        sessions.announce_user_change().await?;
+        Ok(self.0)
+    }
+}
+
+impl User {
+    /// The admin console's view of this user.
+    pub fn to_admin_view(&self, session_count: u64) -> AdminUserView {
+        AdminUserView {
+            id: self.id,
+            email: self.email.clone(),
+            name: self.name.clone(),
+            is_admin: self.is_admin,
+            disabled: self.disabled,
+            has_password: self.password_hash.is_some(),
+            has_google: self.google_sub.is_some(),
+            created_at: rfc3339(self.created_at),
+            session_count,
+        }
+    }
+}
+
+/// Why an account could not be created.
+#[derive(Debug, thiserror::Error)]
+pub enum CreateError {
+    #[error("an account with this email already exists")]
+    EmailTaken,
+    #[error(transparent)]
+    Db(#[from] sqlx::Error),
+}
+
+/// A new account.
+pub struct NewUser<'a> {
+    pub email: &'a Email,
+    pub name: &'a DisplayName,
+    pub password_hash: Option<&'a PasswordHash>,
+    pub google_sub: Option<&'a str>,
+    pub is_admin: bool,
+}
+
+pub(super) async fn create(db: &Db, new: NewUser<'_>) -> Result<User, CreateError> {
+    let now = now();
+    let sql = format!(
+        "INSERT INTO users (email, name, password_hash, google_sub, is_admin, disabled, created_at, updated_at)
+         VALUES ($1, $2, $3, $4, $5, FALSE, $6, $6) RETURNING {COLUMNS}"
+    );
+    let hash = new.password_hash.map(PasswordHash::as_str);
+    let created = on_db!(db, pool => sqlx::query_as::<_, User>(&sql)
+        .bind(new.email.as_str())
+        .bind(new.name.as_str())
+        .bind(hash)
+        .bind(new.google_sub)
+        .bind(new.is_admin)
+        .bind(now)
+        .fetch_one(pool)
+        .await);
+    created.map_err(|err| match &err {
+        sqlx::Error::Database(db_err) if db_err.is_unique_violation() => CreateError::EmailTaken,
+        _ => CreateError::Db(err),
+    })
+}
+
+pub async fn by_id(db: &Db, id: i64) -> Result<Option<User>, sqlx::Error> {
+    let sql = format!("SELECT {COLUMNS} FROM users WHERE id = $1");
+    on_db!(db, pool => sqlx::query_as::<_, User>(&sql).bind(id).fetch_optional(pool).await)
+}
+
+pub async fn by_email(db: &Db, email: &Email) -> Result<Option<User>, sqlx::Error> {
+    let sql = format!("SELECT {COLUMNS} FROM users WHERE email = $1");
+    on_db!(db, pool => sqlx::query_as::<_, User>(&sql).bind(email.as_str()).fetch_optional(pool).await)
+}
+
+pub(super) async fn update_name(
+    db: &Db,
+    id: i64,
+    name: &DisplayName,
+) -> Result<Changed<Option<User>>, sqlx::Error> {
+    let sql =
+        format!("UPDATE users SET name = $1, updated_at = $2 WHERE id = $3 RETURNING {COLUMNS}");
+    on_db!(db, pool => sqlx::query_as::<_, User>(&sql)
+        .bind(name.as_str())
+        .bind(now())
+        .bind(id)
+        .fetch_optional(pool)
+        .await)
+    .map(Changed)
+}
+
+pub(super) async fn set_password_hash(
+    db: &Db,
+    id: i64,
+    hash: &PasswordHash,
+) -> Result<Changed<()>, sqlx::Error> {
+    on_db!(db, pool => sqlx::query("UPDATE users SET password_hash = $1, updated_at = $2 WHERE id = $3")
+        .bind(hash.as_str())
+        .bind(now())
+        .bind(id)
+        .execute(pool)
+        .await
+        .map(|_| Changed(())))
+}
+
+/// Grants or removes the admin role. Holds `false` when no such user exists.
+pub(super) async fn set_admin(
+    db: &Db,
+    id: i64,
+    is_admin: bool,
+) -> Result<Changed<bool>, sqlx::Error> {
+    on_db!(db, pool => sqlx::query("UPDATE users SET is_admin = $1, updated_at = $2 WHERE id = $3")
+        .bind(is_admin)
+        .bind(now())
+        .bind(id)
+        .execute(pool)
+        .await
+        .map(|done| Changed(done.rows_affected() == 1)))
+}
+
+/// Disables or re-enables an account. Holds `false` when no such user exists.
+pub(super) async fn set_disabled(
+    db: &Db,
+    id: i64,
+    disabled: bool,
+) -> Result<Changed<bool>, sqlx::Error> {
+    on_db!(db, pool => sqlx::query("UPDATE users SET disabled = $1, updated_at = $2 WHERE id = $3")
+        .bind(disabled)
+        .bind(now())
+        .bind(id)
+        .execute(pool)
+        .await
+        .map(|done| Changed(done.rows_affected() == 1)))
+}
+
+pub async fn by_google_sub(db: &Db, sub: &str) -> Result<Option<User>, sqlx::Error> {
+    let sql = format!("SELECT {COLUMNS} FROM users WHERE google_sub = $1");
+    on_db!(db, pool => sqlx::query_as::<_, User>(&sql).bind(sub).fetch_optional(pool).await)
+}
+
+/// Links a Google account (by its `sub`) to an existing user.
+pub(super) async fn link_google(
+    db: &Db,
+    id: i64,
+    sub: &str,
+) -> Result<Changed<Option<User>>, sqlx::Error> {
+    let sql = format!(
+        "UPDATE users SET google_sub = $1, updated_at = $2 WHERE id = $3 RETURNING {COLUMNS}"
+    );
+    on_db!(db, pool => sqlx::query_as::<_, User>(&sql).bind(sub).bind(now()).bind(id).fetch_optional(pool).await)
+        .map(Changed)
+}
+
+/// One page of the users whose email or name contains `query` (any case), oldest first, and
+/// how many match in all.
+pub async fn search(
+    db: &Db,
+    query: &str,
+    page: &PageRequest,
+) -> Result<(Vec<User>, u64), sqlx::Error> {
+    let pattern = format!("%{}%", like_escape(&query.trim().to_lowercase()));
+    let filter = r"WHERE lower(email) LIKE $1 ESCAPE '\' OR lower(name) LIKE $1 ESCAPE '\'";
+    let total: i64 = on_db!(db, pool => sqlx::query_scalar(&format!(
+        "SELECT COUNT(*) FROM users {filter}"
+    ))
+    .bind(&pattern)
+    .fetch_one(pool)
+    .await)?;
+    let sql =
+        format!("SELECT {COLUMNS} FROM users {filter} ORDER BY created_at, id LIMIT $2 OFFSET $3");
+    let users = on_db!(db, pool => sqlx::query_as::<_, User>(&sql)
+        .bind(&pattern)
+        .bind(page.limit())
+        .bind(page.offset())
+        .fetch_all(pool)
+        .await)?;
+    Ok((users, total.max(0) as u64))
+}
+
+/// The emails of the users `ids` that exist, by id.
+pub async fn emails_of(
+    db: &Db,
+    ids: &[i64],
+) -> Result<std::collections::HashMap<i64, String>, sqlx::Error> {
+    if ids.is_empty() {
+        return Ok(Default::default());
+    }
+    // A page of events at most (100); ids are integers, never text.
+    let list = ids
+        .iter()
+        .map(i64::to_string)
+        .collect::<Vec<_>>()
+        .join(", ");
+    let sql = format!("SELECT id, email FROM users WHERE id IN ({list})");
+    let rows: Vec<(i64, String)> = on_db!(db, pool => sqlx::query_as(&sql).fetch_all(pool).await)?;
+    Ok(rows.into_iter().collect())
+}
+
+/// Escapes `%`, `_` and the escape character itself for a `LIKE … ESCAPE '\'` pattern.
+fn like_escape(text: &str) -> String {
+    let mut escaped = String::with_capacity(text.len());
+    for c in text.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            escaped.push('\\');
+        }
+        escaped.push(c);
+    }
+    escaped
+}
+
+#[cfg(test)]
+mod tests {
+    use super::like_escape;
+
+    #[test]
+    fn like_patterns_match_wildcards_literally() {
+        assert_eq!(like_escape("50%_a\\b"), "50\\%\\_a\\\\b");
+        assert_eq!(like_escape("plain"), "plain");
+    }
+}

@@ -1,0 +1,430 @@
+//! Typed runtime settings: `Leptos.toml` first, then environment variables of the same name in
+//! upper case. Loaded once at start-up and validated; any problem stops start-up with a message
+//! that names the setting.
+
+use std::{fmt, net::SocketAddr, path::Path, time::Duration};
+
+use figment::{
+    Figment,
+    providers::{Env, Format, Serialized, Toml},
+};
+use serde::{Deserialize, Deserializer, Serialize};
+
+/// The settings file read at start-up, relative to the working directory, unless
+/// `GATEHOUSE_CONFIG` names another one. A missing file means "all defaults".
+pub const DEFAULT_CONFIG_FILE: &str = "Leptos.toml";
+
+/// Every key the settings file may set, with the environment variable that overrides it: the key
+/// in upper case, except `site_addr`, which keeps the name cargo-leptos and Leptos use. No other
+/// variable is read, so unrelated ones never clash.
+const KEYS: &[(&str, &str)] = &[
+    ("site_addr", "LEPTOS_SITE_ADDR"),
+    ("database_url", "DATABASE_URL"),
+    ("redis_url", "REDIS_URL"),
+    ("google_client_id", "GOOGLE_CLIENT_ID"),
+    ("google_jwks_url", "GOOGLE_JWKS_URL"),
+    ("admin_emails", "ADMIN_EMAILS"),
+    ("session_idle_timeout_secs", "SESSION_IDLE_TIMEOUT_SECS"),
+    (
+        "session_absolute_lifetime_secs",
+        "SESSION_ABSOLUTE_LIFETIME_SECS",
+    ),
+    ("session_cookie_secure", "SESSION_COOKIE_SECURE"),
+    ("max_sessions_per_user", "MAX_SESSIONS_PER_USER"),
+    ("trusted_proxies", "TRUSTED_PROXIES"),
+    ("cors_allowed_origins", "CORS_ALLOWED_ORIGINS"),
+    ("metrics_bearer_token", "METRICS_BEARER_TOKEN"),
+    ("log_format", "LOG_FORMAT"),
+    ("redis_key_prefix", "REDIS_KEY_PREFIX"),
+    ("auth_check_cache_secs", "AUTH_CHECK_CACHE_SECS"),
+    ("google_hosted_domains", "GOOGLE_HOSTED_DOMAINS"),
+    (
+        "google_jwks_min_refetch_secs",
+        "GOOGLE_JWKS_MIN_REFETCH_SECS",
+    ),
+];
+
+/// The environment variable that overrides `key`.
+fn env_name(key: &str) -> String {
+    KEYS.iter()
+        .find(|(k, _)| *k == key)
+        .map(|(_, env)| (*env).to_owned())
+        .unwrap_or_else(|| key.to_ascii_uppercase())
+}
+
+/// The application's settings, as documented in `Leptos.toml`.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Settings {
+    /// Address the HTTP server listens on (`LEPTOS_SITE_ADDR`).
+    pub site_addr: SocketAddr,
+    /// `sqlite://PATH` or `postgres://…` (`DATABASE_URL`).
+    pub database_url: Secret,
+    /// Redis for sessions and throttling; `None` selects the embedded store (`REDIS_URL`).
+    pub redis_url: Option<Secret>,
+    /// Google OAuth client id; `None` turns Google sign-in off (`GOOGLE_CLIENT_ID`).
+    pub google_client_id: Option<String>,
+    /// URL of Google's JWKS (`GOOGLE_JWKS_URL`).
+    pub google_jwks_url: String,
+    /// When not empty, only Google Workspace accounts of these domains may sign in
+    /// (`GOOGLE_HOSTED_DOMAINS`, comma-separated).
+    #[serde(deserialize_with = "list_or_comma_separated")]
+    pub google_hosted_domains: Vec<String>,
+    /// Google's keys are refetched at most this often for an unknown key id, and cached at least
+    /// this long whatever their `max-age` says.
+    pub google_jwks_min_refetch_secs: u64,
+    /// Lower-cased emails of administrators (`ADMIN_EMAILS`, comma-separated).
+    #[serde(deserialize_with = "list_or_comma_separated")]
+    pub admin_emails: Vec<String>,
+    /// Seconds without a request before a session ends.
+    pub session_idle_timeout_secs: u64,
+    /// Seconds after sign-in before a session ends, however active.
+    pub session_absolute_lifetime_secs: u64,
+    /// Whether the session cookie is `Secure` (and `__Host-` prefixed).
+    pub session_cookie_secure: bool,
+    /// How many sessions one user may have at once; signing in beyond it ends the oldest.
+    /// 0: no limit.
+    pub max_sessions_per_user: u32,
+    /// Addresses (`10.0.0.7`) or networks (`10.0.0.0/8`) of the load balancers in front of the
+    /// app. A request from one of them is attributed to the address it names in
+    /// `X-Forwarded-For`; from anywhere else, that header is ignored (`TRUSTED_PROXIES`,
+    /// comma-separated).
+    #[serde(deserialize_with = "list_or_comma_separated")]
+    pub trusted_proxies: Vec<String>,
+    /// Other origins (`http://localhost:5173`) whose pages may call the API with the user's
+    /// cookie: they get CORS headers with credentials, and their state-changing requests pass
+    /// the cross-site check. Empty: same-origin only (`CORS_ALLOWED_ORIGINS`, comma-separated).
+    #[serde(deserialize_with = "list_or_comma_separated")]
+    pub cors_allowed_origins: Vec<String>,
+    /// When set, `GET /metrics` answers only requests with `Authorization: Bearer <token>`.
+    pub metrics_bearer_token: Option<Secret>,
+    /// `text` or `json`.
+    pub log_format: LogFormat,
+    /// Prefix of the Redis keys Gatehouse writes besides sessions (throttling counters), so
+    /// that several apps can share one Redis.
+    pub redis_key_prefix: String,
+    /// How long the browser trusts a successful `/api/users/me` check before asking again.
+    pub auth_check_cache_secs: u32,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            site_addr: SocketAddr::from(([127, 0, 0, 1], 3000)),
+            database_url: Secret::new("sqlite://data/gatehouse.db"),
+            redis_url: None,
+            google_client_id: None,
+            google_jwks_url: "https://www.googleapis.com/oauth2/v3/certs".into(),
+            google_hosted_domains: Vec::new(),
+            google_jwks_min_refetch_secs: 60,
+            admin_emails: Vec::new(),
+            session_idle_timeout_secs: 30 * 60,
+            session_absolute_lifetime_secs: 12 * 60 * 60,
+            // Secure unless the settings file says this is plain-http development.
+            session_cookie_secure: true,
+            max_sessions_per_user: 10,
+            trusted_proxies: Vec::new(),
+            cors_allowed_origins: Vec::new(),
+            metrics_bearer_token: None,
+            log_format: LogFormat::Text,
+            redis_key_prefix: "gatehouse:".into(),
+            auth_check_cache_secs: 20,
+        }
+    }
+}
+
+/// How log lines are written.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+/// The SQL backend chosen by the scheme of `database_url`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DatabaseKind {
+    Sqlite,
+    Postgres,
+}
+
+/// A settings problem, phrased for the person starting the server.
+#[derive(Debug, thiserror::Error)]
+#[error("invalid settings: {0}")]
+pub struct SettingsError(String);
+
+impl Settings {
+    /// Loads the settings file named by `GATEHOUSE_CONFIG` (default `Leptos.toml`), then the
+    /// environment, and validates the result.
+    pub fn load() -> Result<Self, SettingsError> {
+        let path = std::env::var("GATEHOUSE_CONFIG").unwrap_or_else(|_| DEFAULT_CONFIG_FILE.into());
+        Self::from_figment(
+            Figment::from(Serialized::defaults(Settings::default()))
+                .merge(Toml::file(Path::new(&path)))
+                .merge(Env::raw().filter_map(|env| {
+                    KEYS.iter()
+                        .find(|(_, name)| env.as_str().eq_ignore_ascii_case(name))
+                        .map(|(key, _)| (*key).into())
+                })),
+        )
+    }
+
+    /// Settings from defaults and `overrides` only: no file, no environment. For tests and tools
+    /// that must not pick up the developer's shell.
+    pub fn from_pairs<'a>(
+        overrides: impl IntoIterator<Item = (&'a str, toml_value::Value)>,
+    ) -> Result<Self, SettingsError> {
+        let mut figment = Figment::from(Serialized::defaults(Settings::default()));
+        for (key, value) in overrides {
+            figment = figment.merge(Serialized::default(key, value));
+        }
+        Self::from_figment(figment)
+    }
+
+    fn from_figment(figment: Figment) -> Result<Self, SettingsError> {
+        let settings: Settings = figment.extract().map_err(|err| {
+            // figment names the key (`for key "default.session_idle_timeout_secs"`); turn the
+            // internal profile path into the names people type.
+            let message = err
+                .into_iter()
+                .map(|e| {
+                    let key = e.path.last().cloned().unwrap_or_default();
+                    let env = env_name(&key);
+                    if key.is_empty() {
+                        e.to_string()
+                    } else {
+                        format!("`{key}` (env {env}): {}", e.kind)
+                    }
+                })
+                .collect::<Vec<_>>()
+                .join("; ");
+            SettingsError(message)
+        })?;
+        settings.validate()?;
+        Ok(settings)
+    }
+
+    fn validate(&self) -> Result<(), SettingsError> {
+        let bad = |key: &str, why: &str| {
+            Err(SettingsError(format!(
+                "`{key}` (env {}): {why}",
+                env_name(key)
+            )))
+        };
+        if self.database_kind().is_none() {
+            return bad("database_url", "must start with sqlite:// or postgres://");
+        }
+        if let Some(url) = &self.redis_url
+            && !(url.expose().starts_with("redis://") || url.expose().starts_with("rediss://"))
+        {
+            return bad("redis_url", "must start with redis:// or rediss://");
+        }
+        if self.session_idle_timeout_secs < 60 {
+            return bad("session_idle_timeout_secs", "must be at least 60 seconds");
+        }
+        if self.session_absolute_lifetime_secs < self.session_idle_timeout_secs {
+            return bad(
+                "session_absolute_lifetime_secs",
+                "must be at least session_idle_timeout_secs",
+            );
+        }
+        if !(self.google_jwks_url.starts_with("https://")
+            || self.google_jwks_url.starts_with("http://"))
+        {
+            return bad("google_jwks_url", "must be an http(s) URL");
+        }
+        if let Some(id) = &self.google_client_id
+            && id.trim().is_empty()
+        {
+            return bad("google_client_id", "must not be empty when set");
+        }
+        if let Some(bad_proxy) = self
+            .trusted_proxies
+            .iter()
+            .find(|p| crate::server::http::proxies::Network::parse(p).is_none())
+        {
+            return bad(
+                "trusted_proxies",
+                &format!("{bad_proxy:?} is not an IP address or CIDR network"),
+            );
+        }
+        if let Some(origin) = self.cors_allowed_origins.iter().find(|o| !is_origin(o)) {
+            return bad(
+                "cors_allowed_origins",
+                &format!("{origin:?} is not an origin like https://app.example.com:8443"),
+            );
+        }
+        if let Some(email) = self.admin_emails.iter().find(|e| !e.contains('@')) {
+            return bad(
+                "admin_emails",
+                &format!("{email:?} is not an email address"),
+            );
+        }
+        Ok(())
+    }
+
+    /// The SQL backend named by `database_url`.
+    pub fn database_kind(&self) -> Option<DatabaseKind> {
+        let url = self.database_url.expose();
+        if url.starts_with("sqlite:") {
+            Some(DatabaseKind::Sqlite)
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Some(DatabaseKind::Postgres)
+        } else {
+            None
+        }
+    }
+
+    pub fn session_idle_timeout(&self) -> Duration {
+        Duration::from_secs(self.session_idle_timeout_secs)
+    }
+
+    pub fn session_absolute_lifetime(&self) -> Duration {
+        Duration::from_secs(self.session_absolute_lifetime_secs)
+    }
+
+    /// Whether `email` (any case) is listed in `admin_emails`.
+    pub fn is_admin_email(&self, email: &str) -> bool {
+        self.admin_emails
+            .iter()
+            .any(|admin| admin.eq_ignore_ascii_case(email))
+    }
+}
+
+/// Re-exported so callers of [`Settings::from_pairs`] need not depend on figment.
+pub mod toml_value {
+    pub use figment::value::Value;
+}
+
+/// Accepts `["a@x", "b@y"]` from the settings file and `"a@x, b@y"` from the environment;
+/// stores trimmed, lower-cased entries.
+fn list_or_comma_separated<'de, D: Deserializer<'de>>(de: D) -> Result<Vec<String>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Raw {
+        List(Vec<String>),
+        Text(String),
+    }
+    let items = match Raw::deserialize(de)? {
+        Raw::List(items) => items,
+        Raw::Text(text) => text.split(',').map(str::to_owned).collect(),
+    };
+    Ok(items
+        .into_iter()
+        .map(|item| item.trim().to_ascii_lowercase())
+        .filter(|item| !item.is_empty())
+        .collect())
+}
+
+/// `scheme://host[:port]` with an http(s) scheme and nothing after the authority.
+fn is_origin(text: &str) -> bool {
+    let Some(rest) = text
+        .strip_prefix("https://")
+        .or_else(|| text.strip_prefix("http://"))
+    else {
+        return false;
+    };
+    !rest.is_empty() && !rest.contains(['/', '?', '#', '@', ' ', '*'])
+}
+
+/// A setting that may hold credentials (database and Redis URLs carry passwords): printed as
+/// `[redacted]` so it never reaches logs or error messages.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(value: impl Into<String>) -> Self {
+        Self(value.into())
+    }
+
+    /// The raw value, for handing to the client library that needs it.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("[redacted]")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use figment::Jail;
+
+    // figment's Jail fixes the closure's error type; its size is not ours to choose.
+    #[allow(clippy::result_large_err)]
+    fn load_in_jail(toml: &str, env: &[(&str, &str)]) -> Result<Settings, String> {
+        let mut outcome = Err(String::new());
+        Jail::expect_with(|jail| {
+            jail.create_file("Leptos.toml", toml)?;
+            for (key, value) in env {
+                jail.set_env(key, value);
+            }
+            outcome = Settings::load().map_err(|e| e.to_string());
+            Ok(())
+        });
+        outcome
+    }
+
+    #[test]
+    fn defaults_apply_when_the_file_is_empty() {
+        let settings = load_in_jail("", &[]).unwrap();
+        assert_eq!(settings.site_addr.to_string(), "127.0.0.1:3000");
+        assert_eq!(settings.database_kind(), Some(DatabaseKind::Sqlite));
+        assert!(settings.redis_url.is_none());
+        assert!(
+            settings.session_cookie_secure,
+            "cookies are Secure unless turned off"
+        );
+    }
+
+    #[test]
+    fn environment_overrides_the_file() {
+        let settings = load_in_jail(
+            "site_addr = \"127.0.0.1:4000\"\nsession_idle_timeout_secs = 600",
+            &[
+                ("LEPTOS_SITE_ADDR", "0.0.0.0:8080"),
+                ("DATABASE_URL", "postgres://u:p@localhost/db"),
+                ("REDIS_URL", "redis://127.0.0.1:6379"),
+                ("ADMIN_EMAILS", " Boss@Example.com ,ops@example.com,"),
+            ],
+        )
+        .unwrap();
+        assert_eq!(settings.site_addr.to_string(), "0.0.0.0:8080");
+        assert_eq!(settings.database_kind(), Some(DatabaseKind::Postgres));
+        assert_eq!(settings.session_idle_timeout_secs, 600);
+        assert_eq!(
+            settings.admin_emails,
+            ["boss@example.com", "ops@example.com"]
+        );
+        assert!(settings.is_admin_email("BOSS@example.com"));
+    }
+
+    #[test]
+    fn an_unknown_key_names_the_key() {
+        let err = load_in_jail("sesion_idle_timeout_secs = 5", &[]).unwrap_err();
+        assert!(err.contains("sesion_idle_timeout_secs"), "{err}");
+    }
+
+    #[test]
+    fn an_invalid_value_names_the_setting() {
+        let err = load_in_jail("", &[("SESSION_IDLE_TIMEOUT_SECS", "soon")]).unwrap_err();
+        assert!(err.contains("SESSION_IDLE_TIMEOUT_SECS"), "{err}");
+        let err = load_in_jail("", &[("LEPTOS_SITE_ADDR", "nowhere")]).unwrap_err();
+        assert!(err.contains("LEPTOS_SITE_ADDR"), "{err}");
+        let err = load_in_jail("", &[("DATABASE_URL", "mysql://x")]).unwrap_err();
+        assert!(err.contains("DATABASE_URL"), "{err}");
+        let err = load_in_jail("", &[("REDIS_URL", "127.0.0.1:6379")]).unwrap_err();
+        assert!(err.contains("REDIS_URL"), "{err}");
+    }
+
+    #[test]
+    fn secrets_never_print() {
+        let settings = load_in_jail("", &[("DATABASE_URL", "postgres://u:hunter2@h/db")]).unwrap();
+        assert!(!format!("{settings:?}").contains("hunter2"));
+    }
+}

@@ -1,0 +1,68 @@
+//! The state every handler can reach: the composition root, holding one of each feature's
+//! parts. Features read it; it names their types but calls none of their code.
+
+use std::sync::{Arc, atomic::AtomicBool};
+
+use axum::extract::FromRef;
+use leptos::config::LeptosOptions;
+
+use super::config::Settings;
+use crate::server::{
+    db::Db,
+    http::proxies::Network,
+    identity::{
+        accounts::Accounts, google::verifier::GoogleVerifier, throttle::Throttle,
+        user_cache::UserCache,
+    },
+    sessions::store::Store,
+};
+
+/// What every handler can reach. Cloned several times per request (every `State` extractor
+/// takes its own), so it is one shared pointer.
+#[derive(Clone, Debug)]
+pub struct AppState(Arc<Shared>);
+
+impl AppState {
+    pub fn new(shared: Shared) -> Self {
+        Self(Arc::new(shared))
+    }
+}
+
+impl std::ops::Deref for AppState {
+    type Target = Shared;
+
+    fn deref(&self) -> &Shared {
+        &self.0
+    }
+}
+
+/// The parts of [`AppState`].
+#[derive(Debug)]
+pub struct Shared {
+    pub settings: Arc<Settings>,
+    pub leptos_options: LeptosOptions,
+    pub db: Db,
+    pub sessions: Store,
+    pub throttle: Throttle,
+    /// Present when Google sign-in is configured.
+    pub google: Option<Arc<GoogleVerifier>>,
+    /// `settings.trusted_proxies`, parsed.
+    pub trusted_proxies: Arc<[Network]>,
+    /// The users that signed-in requests were made by, as of the current users epoch.
+    pub users: Arc<UserCache>,
+    /// Whether the database answered its latest probe ([`Db::watch`]).
+    pub db_up: Arc<AtomicBool>,
+}
+
+impl AppState {
+    /// Changes to accounts, each announced to every instance through the session store.
+    pub fn accounts(&self) -> Accounts<'_> {
+        Accounts::new(&self.db, self.sessions.inner())
+    }
+}
+
+impl FromRef<AppState> for LeptosOptions {
+    fn from_ref(state: &AppState) -> Self {
+        state.leptos_options.clone()
+    }
+}

@@ -1,0 +1,46 @@
+//! `/api/sessions`: the caller's own sessions, to review and end (SECURITY S8).
+
+use axum::{
+    Json,
+    extract::{Path, State},
+    http::StatusCode,
+};
+
+use super::{index, service};
+use crate::{
+    domain::SessionInfo,
+    error::AppError,
+    server::{
+        http::client::ClientInfo, identity::current::Authenticated, platform::state::AppState,
+    },
+};
+
+pub async fn list_sessions(
+    State(state): State<AppState>,
+    me: Authenticated,
+) -> Result<Json<Vec<SessionInfo>>, AppError> {
+    let current = service::current_handle(&state, &me.session);
+    let list = index::list(&state.db, me.user.id, current.as_deref()).await?;
+    Ok(Json(list))
+}
+
+/// Ends one of the caller's sessions: another device, or this one (a sign-out).
+pub async fn end_session(
+    State(state): State<AppState>,
+    me: Authenticated,
+    client: ClientInfo,
+    Path(id): Path<String>,
+) -> Result<StatusCode, AppError> {
+    service::end_own(&state, me.owner(), &me.session, &id, &client).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Ends every session of the caller but this one.
+pub async fn end_other_sessions(
+    State(state): State<AppState>,
+    me: Authenticated,
+    client: ClientInfo,
+) -> Result<StatusCode, AppError> {
+    service::end_others(&state, me.owner(), &me.session, &client).await?;
+    Ok(StatusCode::NO_CONTENT)
+}

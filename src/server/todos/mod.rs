@@ -1,0 +1,4 @@
+//! Each user's own todos. Owns the `todos` table ([`repo`]).
+
+pub mod repo;
+pub mod routes;

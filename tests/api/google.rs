@@ -1,0 +1,523 @@
+//! Google Sign-In against a local JWKS server and tokens signed with test keys: the production
+//! verification path, only `GOOGLE_JWKS_URL` differs.
+
+use std::{
+    net::SocketAddr,
+    sync::{
+        Arc, Mutex,
+        atomic::{AtomicUsize, Ordering},
+    },
+    time::{SystemTime, UNIX_EPOCH},
+};
+
+use crate::common::{Database, PASSWORD, Sessions, Spawn, TestApp, unique_email};
+use axum::{
+    Router, extract::State, http::StatusCode as AxumStatus, response::IntoResponse, routing::get,
+};
+use gatehouse::server::platform::config::toml_value::Value as Setting;
+use jsonwebtoken::{Algorithm, EncodingKey, Header, encode};
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+const CLIENT_ID: &str = "test-client.apps.googleusercontent.com";
+const KEY_1: &[u8] = include_bytes!("../fixtures/google_test_key.pem");
+const KEY_2: &[u8] = include_bytes!("../fixtures/google_test_key_2.pem");
+const JWKS_1: &str = include_str!("../fixtures/google_jwks_1.json");
+const JWKS_2: &str = include_str!("../fixtures/google_jwks_2.json");
+
+/// What the fake key endpoint answers, and how often it was asked.
+#[derive(Clone)]
+struct Jwks {
+    response: Arc<Mutex<(u16, String, String)>>,
+    hits: Arc<AtomicUsize>,
+    addr: SocketAddr,
+}
+
+impl Jwks {
+    async fn start(body: &str) -> Self {
+        let jwks = Jwks {
+            response: Arc::new(Mutex::new((
+                200,
+                body.to_owned(),
+                "public, max-age=3600".to_owned(),
+            ))),
+            hits: Arc::default(),
+            addr: ([127, 0, 0, 1], 0).into(),
+        };
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let app = Router::new()
+            .route("/certs", get(serve))
+            .with_state(jwks.clone());
+        tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+        Jwks { addr, ..jwks }
+    }
+
+    fn url(&self) -> String {
+        format!("http://{}/certs", self.addr)
+    }
+
+    fn set(&self, status: u16, body: &str, cache_control: &str) {
+        *self.response.lock().unwrap() = (status, body.to_owned(), cache_control.to_owned());
+    }
+
+    fn hits(&self) -> usize {
+        self.hits.load(Ordering::SeqCst)
+    }
+}
+
+async fn serve(State(jwks): State<Jwks>) -> impl IntoResponse {
+    jwks.hits.fetch_add(1, Ordering::SeqCst);
+    let (status, body, cache) = jwks.response.lock().unwrap().clone();
+    (
+        AxumStatus::from_u16(status).unwrap(),
+        [
+            ("cache-control", cache),
+            ("content-type", "application/json".into()),
+        ],
+        body,
+    )
+}
+
+fn now() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
+}
+
+/// Claims of a valid token for `email`; tests change what they need.
+fn claims(email: &str, nonce: &str) -> Value {
+    json!({
+        "iss": "https://accounts.google.com",
+        "aud": CLIENT_ID,
+        "sub": format!("google-{email}"),
+        "email": email,
+        "email_verified": true,
+        "name": "Goo Gle",
+        "nonce": nonce,
+        "iat": now(),
+        "exp": now() + 3600,
+    })
+}
+
+fn sign(claims: &Value, kid: &str, key: &[u8]) -> String {
+    let mut header = Header::new(Algorithm::RS256);
+    header.kid = Some(kid.to_owned());
+    encode(&header, claims, &EncodingKey::from_rsa_pem(key).unwrap()).unwrap()
+}
+
+async fn app_with(jwks: &Jwks, extra: Vec<(&'static str, Setting)>) -> TestApp {
+    let mut spawn = Spawn::new(Database::Sqlite, Sessions::Embedded)
+        .setting("google_client_id", CLIENT_ID)
+        .setting("google_jwks_url", jwks.url());
+    for (key, value) in extra {
+        spawn = spawn.setting(key, value);
+    }
+    TestApp::spawn_with(spawn).await
+}
+
+async fn nonce(app: &TestApp, client: &reqwest::Client) -> String {
+    let response = client
+        .get(app.url("/api/auth/google/nonce"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    response.json::<Value>().await.unwrap()["nonce"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
+async fn post_credential(
+    app: &TestApp,
+    client: &reqwest::Client,
+    token: &str,
+) -> reqwest::Response {
+    app.post_json(client, "/api/auth/google", json!({ "credential": token }))
+        .await
+}
+
+#[tokio::test]
+async fn a_valid_token_signs_in_a_new_google_account_with_a_rotated_session() {
+    let jwks = Jwks::start(JWKS_1).await;
+    let app = app_with(&jwks, vec![]).await;
+    let browser = app.new_client();
+    let email = unique_email();
+    let nonce = nonce(&app, &browser).await;
+
+    let response = post_credential(
+        &app,
+        &browser,
+        &sign(&claims(&email, &nonce), "test-key-1", KEY_1),
+    )
+    .await;
+
+    assert_eq!(response.status(), StatusCode::OK);
+    assert!(
+        crate::common::session_cookie(&response).is_some(),
+        "a session cookie of Gatehouse's own"
+    );
+    let user: Value = response.json().await.unwrap();
+    assert_eq!(user["email"], email);
+    assert_eq!(user["name"], "Goo Gle");
+    assert_eq!(user["has_google"], true);
+    assert_eq!(user["has_password"], false);
+    assert_eq!(app.me_status(&browser).await, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn a_nonce_works_once_and_must_match() {
+    let jwks = Jwks::start(JWKS_1).await;
+    let app = app_with(&jwks, vec![]).await;
+    let browser = app.new_client();
+    let email = unique_email();
+    let issued = nonce(&app, &browser).await;
+    let token = sign(&claims(&email, &issued), "test-key-1", KEY_1);
+    assert_eq!(
+        post_credential(&app, &browser, &token).await.status(),
+        StatusCode::OK
+    );
+
+    let replay = post_credential(&app, &app.new_client(), &token).await;
+    let replay_same_browser = post_credential(&app, &browser, &token).await;
+    let other = app.new_client();
+    nonce(&app, &other).await;
+    let wrong_nonce = post_credential(
+        &app,
+        &other,
+        &sign(&claims(&email, "not-the-nonce"), "test-key-1", KEY_1),
+    )
+    .await;
+    let mut no_nonce_claims = claims(&email, "x");
+    no_nonce_claims.as_object_mut().unwrap().remove("nonce");
+    let third = app.new_client();
+    nonce(&app, &third).await;
+    let missing = post_credential(&app, &third, &sign(&no_nonce_claims, "test-key-1", KEY_1)).await;
+
+    for response in [replay, replay_same_browser, wrong_nonce, missing] {
+        assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+    }
+}
+
+#[tokio::test]
+async fn forged_and_wrong_tokens_are_refused() {
+    let jwks = Jwks::start(JWKS_1).await;
+    let app = app_with(&jwks, vec![]).await;
+    let email = unique_email();
+    let with = |change: &dyn Fn(&mut Value)| {
+        let mut c = claims(&email, "NONCE");
+        change(&mut c);
+        c
+    };
+    let hs256_with_public_key = {
+        let mut header = Header::new(Algorithm::HS256);
+        header.kid = Some("test-key-1".into());
+        encode(
+            &header,
+            &claims(&email, "NONCE"),
+            &EncodingKey::from_secret(JWKS_1.as_bytes()),
+        )
+        .unwrap()
+    };
+    let alg_none = {
+        use base64::Engine;
+        let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+        let header = b64.encode(r#"{"alg":"none","kid":"test-key-1"}"#);
+        format!(
+            "{header}.{}.",
+            b64.encode(claims(&email, "NONCE").to_string())
+        )
+    };
+    let embedded_jwk = {
+        let mut header = Header::new(Algorithm::RS256);
+        header.kid = Some("test-key-1".into());
+        header.jku = Some("https://evil.example/keys".into());
+        encode(
+            &header,
+            &claims(&email, "NONCE"),
+            &EncodingKey::from_rsa_pem(KEY_1).unwrap(),
+        )
+        .unwrap()
+    };
+    let cases: Vec<(&str, String)> = vec![
+        (
+            "signed by another key",
+            sign(&claims(&email, "NONCE"), "test-key-1", KEY_2),
+        ),
+        ("HS256 with the public key", hs256_with_public_key),
+        ("alg none", alg_none),
+        ("jku header", embedded_jwk),
+        (
+            "wrong audience",
+            sign(
+                &with(&|c| c["aud"] = json!("someone-else")),
+                "test-key-1",
+                KEY_1,
+            ),
+        ),
+        (
+            "wrong issuer",
+            sign(
+                &with(&|c| c["iss"] = json!("https://evil.example")),
+                "test-key-1",
+                KEY_1,
+            ),
+        ),
+        (
+            "expired",
+            sign(
+                &with(&|c| c["exp"] = json!(now() - 600)),
+                "test-key-1",
+                KEY_1,
+            ),
+        ),
+        (
+            "issued in the future",
+            sign(
+                &with(&|c| c["iat"] = json!(now() + 600)),
+                "test-key-1",
+                KEY_1,
+            ),
+        ),
+        ("garbage", "not.a.jwt".into()),
+    ];
+
+    for (name, token) in cases {
+        let browser = app.new_client();
+        let issued = nonce(&app, &browser).await;
+        let token = token.replace("NONCE", &issued);
+        let response = post_credential(&app, &browser, &token).await;
+        assert_eq!(response.status(), StatusCode::UNAUTHORIZED, "{name}");
+        assert!(
+            crate::common::session_cookie(&response).is_none_or(|c| !c.is_empty()),
+            "{name}"
+        );
+    }
+    let me = app.get("/api/users/me").await;
+    assert_eq!(me.status(), StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn an_unknown_kid_refetches_at_most_once_per_interval() {
+    let jwks = Jwks::start(JWKS_1).await;
+    let app = app_with(&jwks, vec![]).await;
+    let email = unique_email();
+
+    for _ in 0..5 {
+        let browser = app.new_client();
+        let issued = nonce(&app, &browser).await;
+        let response = post_credential(
+            &app,
+            &browser,
+            &sign(&claims(&email, &issued), "no-such-key", KEY_1),
+        )
+        .await;
+        assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+    }
+
+    assert_eq!(jwks.hits(), 1, "one fetch, then the rate limit holds");
+}
+
+#[tokio::test]
+async fn rotated_keys_are_picked_up_and_cache_expiry_refetches() {
+    let jwks = Jwks::start(JWKS_1).await;
+    jwks.set(200, JWKS_1, "public, max-age=1");
+    let app = app_with(&jwks, vec![("google_jwks_min_refetch_secs", 1u64.into())]).await;
+    let sign_in = |kid: &'static str, key: &'static [u8]| {
+        let app = &app;
+        async move {
+            let browser = app.new_client();
+            let issued = nonce(app, &browser).await;
+            post_credential(
+                app,
+                &browser,
+                &sign(&claims(&unique_email(), &issued), kid, key),
+            )
+            .await
+            .status()
+        }
+    };
+    assert_eq!(sign_in("test-key-1", KEY_1).await, StatusCode::OK);
+    assert_eq!(sign_in("test-key-1", KEY_1).await, StatusCode::OK);
+    assert_eq!(jwks.hits(), 1, "cached within max-age");
+
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    assert_eq!(sign_in("test-key-1", KEY_1).await, StatusCode::OK);
+    assert_eq!(jwks.hits(), 2, "refetched after max-age");
+
+    jwks.set(200, JWKS_2, "public, max-age=3600");
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    assert_eq!(
+        sign_in("test-key-2", KEY_2).await,
+        StatusCode::OK,
+        "the new key is fetched on sight"
+    );
+    assert_eq!(jwks.hits(), 3);
+}
+
+#[tokio::test]
+async fn while_google_is_unreachable_google_sign_in_is_503_and_passwords_still_work() {
+    let jwks = Jwks::start(JWKS_1).await;
+    jwks.set(500, "oops", "no-store");
+    let app = app_with(&jwks, vec![]).await;
+    let email = app.sign_up(&app.new_client()).await;
+    let browser = app.new_client();
+    let issued = nonce(&app, &browser).await;
+
+    let google = post_credential(
+        &app,
+        &browser,
+        &sign(&claims(&unique_email(), &issued), "test-key-1", KEY_1),
+    )
+    .await;
+    let password = app.log_in(&app.new_client(), &email, PASSWORD).await;
+
+    assert_eq!(google.status(), StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(password.status(), StatusCode::OK);
+}
+
+#[tokio::test]
+async fn linking_to_a_password_account_needs_a_verified_email() {
+    let jwks = Jwks::start(JWKS_1).await;
+    let app = app_with(&jwks, vec![]).await;
+    let email = app.sign_up(&app.new_client()).await;
+
+    let browser = app.new_client();
+    let issued = nonce(&app, &browser).await;
+    let mut unverified = claims(&email, &issued);
+    unverified["email_verified"] = json!(false);
+    let refused = post_credential(&app, &browser, &sign(&unverified, "test-key-1", KEY_1)).await;
+    let issued = nonce(&app, &browser).await;
+    let linked = post_credential(
+        &app,
+        &browser,
+        &sign(&claims(&email, &issued), "test-key-1", KEY_1),
+    )
+    .await;
+
+    assert_eq!(refused.status(), StatusCode::UNAUTHORIZED);
+    assert!(
+        refused.json::<Value>().await.unwrap()["message"]
+            .as_str()
+            .unwrap()
+            .contains("verified")
+    );
+    assert_eq!(linked.status(), StatusCode::OK);
+    let user: Value = linked.json().await.unwrap();
+    assert_eq!(
+        (user["has_password"].clone(), user["has_google"].clone()),
+        (json!(true), json!(true))
+    );
+}
+
+#[tokio::test]
+async fn identity_is_keyed_on_sub_not_email() {
+    let jwks = Jwks::start(JWKS_1).await;
+    let app = app_with(&jwks, vec![]).await;
+    let browser = app.new_client();
+    let first_email = unique_email();
+    let issued = nonce(&app, &browser).await;
+    let first: Value = post_credential(
+        &app,
+        &browser,
+        &sign(&claims(&first_email, &issued), "test-key-1", KEY_1),
+    )
+    .await
+    .json()
+    .await
+    .unwrap();
+
+    let issued = nonce(&app, &browser).await;
+    let mut renamed = claims(&first_email, &issued);
+    renamed["email"] = json!(unique_email());
+    let second: Value = post_credential(&app, &browser, &sign(&renamed, "test-key-1", KEY_1))
+        .await
+        .json()
+        .await
+        .unwrap();
+
+    assert_eq!(
+        first["id"], second["id"],
+        "same sub, same account, whatever the email says"
+    );
+}
+
+#[tokio::test]
+async fn disabled_accounts_get_403_and_admin_emails_apply() {
+    let jwks = Jwks::start(JWKS_1).await;
+    let admin = unique_email();
+    let app = app_with(&jwks, vec![("admin_emails", admin.clone().into())]).await;
+
+    let browser = app.new_client();
+    let issued = nonce(&app, &browser).await;
+    let user: Value = post_credential(
+        &app,
+        &browser,
+        &sign(&claims(&admin, &issued), "test-key-1", KEY_1),
+    )
+    .await
+    .json()
+    .await
+    .unwrap();
+    assert_eq!(user["is_admin"], true);
+
+    app.state
+        .accounts()
+        .set_disabled(user["id"].as_i64().unwrap(), true)
+        .await
+        .unwrap();
+    let browser = app.new_client();
+    let issued = nonce(&app, &browser).await;
+    let disabled = post_credential(
+        &app,
+        &browser,
+        &sign(&claims(&admin, &issued), "test-key-1", KEY_1),
+    )
+    .await;
+    assert_eq!(disabled.status(), StatusCode::FORBIDDEN);
+}
+
+#[tokio::test]
+async fn the_hosted_domain_allow_list_checks_hd() {
+    let jwks = Jwks::start(JWKS_1).await;
+    let app = app_with(
+        &jwks,
+        vec![("google_hosted_domains", "corp.example".into())],
+    )
+    .await;
+    let attempt = |hd: Option<&'static str>| {
+        let app = &app;
+        async move {
+            let browser = app.new_client();
+            let issued = nonce(app, &browser).await;
+            let mut c = claims(&unique_email(), &issued);
+            if let Some(hd) = hd {
+                c["hd"] = json!(hd);
+            }
+            post_credential(app, &browser, &sign(&c, "test-key-1", KEY_1))
+                .await
+                .status()
+        }
+    };
+
+    assert_eq!(attempt(Some("corp.example")).await, StatusCode::OK);
+    assert_eq!(
+        attempt(Some("other.example")).await,
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(attempt(None).await, StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn without_a_client_id_google_sign_in_is_404() {
+    let app = TestApp::spawn(Database::Sqlite, Sessions::Embedded).await;
+
+    assert_eq!(
+        app.get("/api/auth/google/nonce").await.status(),
+        StatusCode::NOT_FOUND
+    );
+    let post = post_credential(&app, &app.client, "x.y.z").await;
+    assert_eq!(post.status(), StatusCode::NOT_FOUND);
+}

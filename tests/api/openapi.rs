@@ -1,0 +1,94 @@
+//! The OpenAPI document describes exactly the operations the server serves, and each one
+//! answers at its documented method and path.
+
+use std::collections::BTreeSet;
+
+use crate::common::{Database, Sessions, TestApp};
+use gatehouse::server::api::{openapi, routes};
+use reqwest::{Method, StatusCode};
+use serde_json::Value;
+
+#[tokio::test]
+async fn the_document_and_the_router_list_the_same_operations() {
+    let app = TestApp::spawn(Database::Sqlite, Sessions::Embedded).await;
+    let response = app.get("/api/openapi.json").await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let doc: Value = response.json().await.unwrap();
+
+    assert_eq!(doc["openapi"], "3.1.0");
+    let documented: BTreeSet<(String, String)> = doc["paths"]
+        .as_object()
+        .unwrap()
+        .iter()
+        .flat_map(|(path, item)| {
+            item.as_object()
+                .unwrap()
+                .keys()
+                .map(move |method| (method.to_uppercase(), path.clone()))
+        })
+        .collect();
+    let served: BTreeSet<(String, String)> = routes()
+        .operations()
+        .iter()
+        .map(|(method, path)| (method.to_string(), format!("/api{path}")))
+        .collect();
+
+    assert!(
+        openapi::undescribed().is_empty(),
+        "{:?}",
+        openapi::undescribed()
+    );
+    assert_eq!(documented, served);
+    assert!(served.len() >= 26, "{served:?}");
+    // Every reference resolves.
+    let text = doc.to_string();
+    for reference in text.split("\"$ref\":\"#/components/schemas/").skip(1) {
+        let name = reference.split('"').next().unwrap();
+        assert!(
+            doc["components"]["schemas"][name].is_object(),
+            "missing schema {name}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn every_documented_operation_is_served_at_its_method_and_path() {
+    let app = TestApp::spawn(Database::Sqlite, Sessions::Embedded).await;
+    let doc: Value = app.get("/api/openapi.json").await.json().await.unwrap();
+    let client = app.new_client();
+
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for method in item.as_object().unwrap().keys() {
+            let url = app.url(&path.replace("{id}", "1"));
+            let method = Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();
+            let response = client.request(method.clone(), &url).send().await.unwrap();
+            let status = response.status();
+            let body = response.text().await.unwrap();
+            assert_ne!(status, StatusCode::METHOD_NOT_ALLOWED, "{method} {path}");
+            assert!(
+                !body.contains("API endpoint not found"),
+                "{method} {path} reached the fallback"
+            );
+        }
+    }
+    // And an undocumented one is not.
+    let unknown = app.get("/api/not-an-endpoint").await;
+    assert_eq!(unknown.status(), StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn the_docs_page_loads_swagger_ui_from_this_origin_only() {
+    let app = TestApp::spawn(Database::Sqlite, Sessions::Embedded).await;
+    let response = app.get("/api/docs").await;
+
+    assert_eq!(response.status(), StatusCode::OK);
+    let csp = response.headers()["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(csp.contains("script-src 'self';"), "{csp}");
+    assert!(csp.contains("connect-src 'self';"), "{csp}");
+    let html = response.text().await.unwrap();
+    assert!(html.contains(r#"src="/api-docs/vendor/swagger-ui-bundle.js""#));
+    assert!(!html.contains("http"), "no absolute (external) URL: {html}");
+}
