@@ -480,10 +480,17 @@ async fn the_store_never_holds_a_usable_session_id(db: Database, sessions: Sessi
 
     let (raw_present, hashed_present) = match sessions {
         Sessions::Redis => {
+            let gatehouse::server::sessions::store::Backend::Redis(store) =
+                app.state.sessions.inner()
+            else {
+                panic!("the Redis store expected")
+            };
+            let hashed = app.state.sessions.storage_id(&parsed);
             let mut redis = redis_connection().await;
             (
-                redis_exists(&mut redis, id).await,
-                redis_exists(&mut redis, &stored).await,
+                redis_exists(&mut redis, id).await
+                    || redis_exists(&mut redis, &store.key(&parsed)).await,
+                redis_exists(&mut redis, &store.key(&hashed)).await,
             )
         }
         Sessions::Embedded => (

@@ -477,6 +477,24 @@ async fn disabled_accounts_get_403_and_admin_emails_apply() {
     )
     .await;
     assert_eq!(disabled.status(), StatusCode::FORBIDDEN);
+
+    // Audited as every method's sign-in to a disabled account is: the one sign-in completion.
+    let gatehouse::server::db::Db::Sqlite(pool) = &app.state.db else {
+        panic!("sqlite expected")
+    };
+    let last: (String, Option<i64>, String) =
+        sqlx::query_as("SELECT kind, user_id, detail FROM audit_events ORDER BY id DESC LIMIT 1")
+            .fetch_one(pool)
+            .await
+            .unwrap();
+    assert_eq!(
+        last,
+        (
+            "sign_in_failed".to_owned(),
+            user["id"].as_i64(),
+            "disabled".to_owned()
+        )
+    );
 }
 
 #[tokio::test]

@@ -17,4 +17,5 @@ mod multi_instance;
 mod openapi;
 mod operations;
 mod pages;
+mod session_stores;
 mod sessions;
