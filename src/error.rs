@@ -6,6 +6,8 @@ use serde::{Deserialize, Serialize};
 
 /// A failure a client can act on.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+#[cfg_attr(feature = "ssr", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "ssr", schemars(rename = "Error"))]
 #[serde(tag = "error", rename_all = "snake_case")]
 pub enum AppError {
     /// The input was well-formed JSON but a field is unacceptable (422).
@@ -47,6 +49,7 @@ pub enum AppError {
 
 /// One refused field of a [`AppError::Validation`].
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(schemars::JsonSchema))]
 pub struct FieldError {
     pub field: String,
     pub message: String,

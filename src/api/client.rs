@@ -2,15 +2,7 @@
 
 use serde::{Serialize, de::DeserializeOwned};
 
-use crate::error::AppError;
-
-#[derive(Clone, Copy, Debug)]
-pub enum Method {
-    Get,
-    Post,
-    Patch,
-    Delete,
-}
+use crate::{domain::paths::Method, error::AppError};
 
 /// A request whose success carries a JSON body.
 pub async fn request<T: DeserializeOwned>(

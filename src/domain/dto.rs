@@ -6,8 +6,10 @@ use serde::{Deserialize, Serialize};
 
 /// The signed-in user, as `GET /api/users/me` returns it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(schemars::JsonSchema))]
 pub struct CurrentUser {
     pub id: i64,
+    #[cfg_attr(feature = "ssr", schemars(email))]
     pub email: String,
     pub name: String,
     pub is_admin: bool,
@@ -16,11 +18,13 @@ pub struct CurrentUser {
     /// Whether a Google account is linked.
     pub has_google: bool,
     /// RFC 3339.
+    #[cfg_attr(feature = "ssr", schemars(extend("format" = "date-time")))]
     pub created_at: String,
 }
 
 /// `POST /api/auth/signup`.
 #[derive(Clone, Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(schemars::JsonSchema))]
 pub struct SignupRequest {
     pub email: String,
     pub password: String,
@@ -29,6 +33,7 @@ pub struct SignupRequest {
 
 /// `POST /api/auth/login`.
 #[derive(Clone, Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(schemars::JsonSchema))]
 pub struct LoginRequest {
     pub email: String,
     pub password: String,
@@ -36,6 +41,7 @@ pub struct LoginRequest {
 
 /// `PATCH /api/users/me`.
 #[derive(Clone, Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(schemars::JsonSchema))]
 pub struct UpdateProfileRequest {
     pub name: String,
 }
@@ -43,6 +49,7 @@ pub struct UpdateProfileRequest {
 /// `POST /api/users/me/password`. `current_password` may be empty for an account that has none
 /// yet (signed up with Google).
 #[derive(Clone, Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(schemars::JsonSchema))]
 pub struct ChangePasswordRequest {
     #[serde(default)]
     pub current_password: String,
@@ -51,6 +58,7 @@ pub struct ChangePasswordRequest {
 
 /// One todo.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(schemars::JsonSchema))]
 pub struct Todo {
     pub id: i64,
     pub title: String,
@@ -59,12 +67,14 @@ pub struct Todo {
 
 /// `POST /api/todos`.
 #[derive(Clone, Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(schemars::JsonSchema))]
 pub struct NewTodoRequest {
     pub title: String,
 }
 
 /// `PATCH /api/todos/{id}`: any subset of the fields.
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(schemars::JsonSchema))]
 pub struct UpdateTodoRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
@@ -74,37 +84,49 @@ pub struct UpdateTodoRequest {
 
 /// A customer record, as `GET /api/customers` lists it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(schemars::JsonSchema))]
 pub struct Customer {
     pub id: i64,
     pub name: String,
     pub email: String,
     pub company: String,
+    #[cfg_attr(
+        feature = "ssr",
+        schemars(extend("enum" = ["free", "team", "enterprise"]))
+    )]
     pub plan: String,
     /// RFC 3339.
+    #[cfg_attr(feature = "ssr", schemars(extend("format" = "date-time")))]
     pub created_at: String,
 }
 
 /// `GET /api/auth/google/nonce`.
 #[derive(Clone, Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(schemars::JsonSchema))]
 pub struct GoogleNonce {
     pub nonce: String,
 }
 
 /// `POST /api/auth/google`: the ID token Google's Identity Services returned.
 #[derive(Clone, Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(schemars::JsonSchema))]
 pub struct GoogleCredential {
     pub credential: String,
 }
 
 /// One live session, as `GET /api/sessions` and the admin console list it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "ssr", schemars(rename = "Session"))]
 pub struct SessionInfo {
     /// An opaque handle for `DELETE /api/sessions/{id}`: never the cookie's value, and useless
     /// as one.
     pub id: String,
     /// RFC 3339.
+    #[cfg_attr(feature = "ssr", schemars(extend("format" = "date-time")))]
     pub created_at: String,
     /// RFC 3339, accurate to about a minute.
+    #[cfg_attr(feature = "ssr", schemars(extend("format" = "date-time")))]
     pub last_seen_at: String,
     pub ip: String,
     pub user_agent: String,
@@ -157,6 +179,8 @@ impl PageRequest {
 
 /// An account as the admin console sees it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "ssr", schemars(rename = "AdminUser"))]
 pub struct AdminUserView {
     pub id: i64,
     pub email: String,
@@ -166,6 +190,7 @@ pub struct AdminUserView {
     pub has_password: bool,
     pub has_google: bool,
     /// RFC 3339.
+    #[cfg_attr(feature = "ssr", schemars(extend("format" = "date-time")))]
     pub created_at: String,
     /// How many live sessions the user has.
     pub session_count: u64,
@@ -173,6 +198,7 @@ pub struct AdminUserView {
 
 /// `GET /api/admin/users`: one page of users, oldest account first.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(schemars::JsonSchema))]
 pub struct UserPage {
     pub users: Vec<AdminUserView>,
     pub page: u32,
@@ -183,6 +209,7 @@ pub struct UserPage {
 
 /// `PATCH /api/admin/users/{id}`: either or both.
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(schemars::JsonSchema))]
 pub struct AdminUserUpdate {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub disabled: Option<bool>,
@@ -192,17 +219,23 @@ pub struct AdminUserUpdate {
 
 /// One entry of the audit trail.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(schemars::JsonSchema))]
 pub struct AuditEvent {
     pub id: i64,
     /// RFC 3339.
+    #[cfg_attr(feature = "ssr", schemars(extend("format" = "date-time")))]
     pub at: String,
     /// `sign_in`, `sign_in_failed`, `sign_out`, `session_revoked`, `user_disabled`, …
     pub kind: String,
     /// Whom it concerns.
+    #[cfg_attr(feature = "ssr", schemars(required))]
     pub user_id: Option<i64>,
+    #[cfg_attr(feature = "ssr", schemars(required))]
     pub email: Option<String>,
     /// Who did it, when that was someone else (an admin).
+    #[cfg_attr(feature = "ssr", schemars(required))]
     pub actor_id: Option<i64>,
+    #[cfg_attr(feature = "ssr", schemars(required))]
     pub actor_email: Option<String>,
     pub ip: String,
     pub detail: String,
@@ -210,6 +243,7 @@ pub struct AuditEvent {
 
 /// `GET /api/admin/audit`: one page of events, newest first.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(schemars::JsonSchema))]
 pub struct AuditPage {
     pub events: Vec<AuditEvent>,
     pub page: u32,
@@ -219,6 +253,7 @@ pub struct AuditPage {
 
 /// `POST /api/customers`.
 #[derive(Clone, Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(schemars::JsonSchema))]
 pub struct NewCustomerRequest {
     pub name: String,
     pub email: String,
@@ -231,6 +266,7 @@ pub struct NewCustomerRequest {
 
 /// `PATCH /api/customers/{id}`: any subset of the fields.
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(schemars::JsonSchema))]
 pub struct UpdateCustomerRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,

@@ -7,6 +7,7 @@ pub mod dto;
 pub mod email;
 pub mod next;
 pub mod password;
+pub mod paths;
 pub mod text;
 
 pub use dto::*;

@@ -4,7 +4,10 @@
 use std::collections::BTreeSet;
 
 use crate::common::{Database, Sessions, TestApp};
-use gatehouse::server::api::{openapi, routes};
+use gatehouse::{
+    domain::{CurrentUser, SessionInfo},
+    server::api::{openapi, routes},
+};
 use reqwest::{Method, StatusCode};
 use serde_json::Value;
 
@@ -30,14 +33,9 @@ async fn the_document_and_the_router_list_the_same_operations() {
     let served: BTreeSet<(String, String)> = routes()
         .operations()
         .iter()
-        .map(|(method, path)| (method.to_string(), format!("/api{path}")))
+        .map(|endpoint| (endpoint.method.as_str().to_owned(), endpoint.url()))
         .collect();
 
-    assert!(
-        openapi::undescribed().is_empty(),
-        "{:?}",
-        openapi::undescribed()
-    );
     assert_eq!(documented, served);
     assert!(served.len() >= 26, "{served:?}");
     // Every reference resolves.
@@ -91,4 +89,62 @@ async fn the_docs_page_loads_swagger_ui_from_this_origin_only() {
     let html = response.text().await.unwrap();
     assert!(html.contains(r#"src="/api-docs/vendor/swagger-ui-bundle.js""#));
     assert!(!html.contains("http"), "no absolute (external) URL: {html}");
+}
+
+/// The bodies in the document are the DTOs' own: the fields a handler sends are exactly the
+/// properties its schema lists, so renaming a field in a DTO changes the document with it.
+#[test]
+fn response_schemas_list_exactly_the_fields_the_dtos_serialise() {
+    let doc = openapi::spec();
+    let schemas = &doc["components"]["schemas"];
+    let properties = |name: &str| -> BTreeSet<String> {
+        schemas[name]["properties"]
+            .as_object()
+            .unwrap_or_else(|| panic!("schema {name}: {}", schemas[name]))
+            .keys()
+            .cloned()
+            .collect()
+    };
+    let fields =
+        |value: Value| -> BTreeSet<String> { value.as_object().unwrap().keys().cloned().collect() };
+
+    let user = CurrentUser {
+        id: 1,
+        email: "a@example.com".into(),
+        name: "A".into(),
+        is_admin: false,
+        has_password: true,
+        has_google: false,
+        created_at: "2026-01-01T00:00:00Z".into(),
+    };
+    assert_eq!(
+        properties("CurrentUser"),
+        fields(serde_json::to_value(&user).unwrap())
+    );
+    let session = SessionInfo {
+        id: "h".into(),
+        created_at: String::new(),
+        last_seen_at: String::new(),
+        ip: String::new(),
+        user_agent: String::new(),
+        current: true,
+    };
+    assert_eq!(
+        properties("Session"),
+        fields(serde_json::to_value(&session).unwrap())
+    );
+
+    // And the operations refer to them.
+    let me = &doc["paths"]["/api/users/me"]["get"]["responses"]["200"];
+    assert_eq!(
+        me["content"]["application/json"]["schema"]["$ref"],
+        "#/components/schemas/CurrentUser"
+    );
+    let signup = &doc["paths"]["/api/auth/signup"]["post"];
+    assert_eq!(
+        signup["requestBody"]["content"]["application/json"]["schema"]["$ref"],
+        "#/components/schemas/SignupRequest"
+    );
+    assert!(signup["responses"]["201"].is_object(), "{signup}");
+    assert!(signup["responses"]["409"].is_object(), "{signup}");
 }

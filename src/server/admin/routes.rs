@@ -2,11 +2,13 @@
 //! [`Admin`], so the role is checked on the server, against the user as it is now, on each
 //! request.
 
+use crate::server::http::parse::RowId;
 use axum::{
     Json,
     extract::{Path, State},
-    http::StatusCode,
+    response::NoContent,
 };
+use schemars::JsonSchema;
 use serde::Deserialize;
 
 use super::service;
@@ -25,11 +27,20 @@ use crate::{
     },
 };
 
-#[derive(Debug, Deserialize)]
+/// `?query=&page=&per_page=`. The numbers are read as text so that a bad one gets a 422 that
+/// names it; the document gives their real type.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[schemars(inline)]
 pub struct UserQuery {
+    /// Matches the email or the name, in any case.
     #[serde(default)]
+    #[schemars(length(max = 200))]
     query: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "u32", range(min = 1, max = 1_000_000), extend("default" = 1))]
     page: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "u32", range(min = 1, max = 100), extend("default" = 20))]
     per_page: Option<String>,
 }
 
@@ -47,7 +58,7 @@ pub async fn update_user(
     State(state): State<AppState>,
     Admin(me): Admin,
     client: ClientInfo,
-    Path(id): Path<String>,
+    Path(RowId { id }): Path<RowId>,
     ApiJson(body): ApiJson<AdminUserUpdate>,
 ) -> Result<Json<AdminUserView>, AppError> {
     let target = service::find_user(&state, &id).await?;
@@ -58,7 +69,7 @@ pub async fn update_user(
 pub async fn user_sessions(
     State(state): State<AppState>,
     Admin(me): Admin,
-    Path(id): Path<String>,
+    Path(RowId { id }): Path<RowId>,
 ) -> Result<Json<Vec<SessionInfo>>, AppError> {
     let target = service::find_user(&state, &id).await?;
     let current = current_handle(&state, &me.session);
@@ -70,17 +81,26 @@ pub async fn end_user_sessions(
     State(state): State<AppState>,
     Admin(me): Admin,
     client: ClientInfo,
-    Path(id): Path<String>,
-) -> Result<StatusCode, AppError> {
+    Path(RowId { id }): Path<RowId>,
+) -> Result<NoContent, AppError> {
     let target = service::find_user(&state, &id).await?;
     service::end_user_sessions(&state, &me, &client, &target).await?;
-    Ok(StatusCode::NO_CONTENT)
+    Ok(NoContent)
 }
 
-#[derive(Debug, Deserialize)]
+/// `?page=&per_page=&user_id=`, read as text like [`UserQuery`].
+#[derive(Debug, Deserialize, JsonSchema)]
+#[schemars(inline)]
 pub struct AuditQuery {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "u32", range(min = 1, max = 1_000_000), extend("default" = 1))]
     page: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "u32", range(min = 1, max = 100), extend("default" = 20))]
     per_page: Option<String>,
+    /// Only the events about this user.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "i64")]
     user_id: Option<String>,
 }
 

@@ -1,105 +1,293 @@
 //! The JSON API under `/api` (contract: `docs/api.md`): its route table, which names each
 //! feature's handlers (thin adapters over that feature's service), and its OpenAPI document.
+//!
+//! The contract is written once. Methods and paths come from [`paths`], the table the browser's
+//! client calls too; request bodies, parameters, answers and most error statuses come from the
+//! handlers' own types (aide reads their extractors and return types, schemars the DTOs); each
+//! entry below adds only its summary, its tag and the error statuses its service can answer.
 
 pub mod openapi;
 
-use axum::{
-    Router,
-    extract::DefaultBodyLimit,
-    handler::Handler,
-    http::Method,
-    middleware,
-    routing::{MethodFilter, any, on},
+use aide::{
+    OperationInput, OperationOutput,
+    axum::{
+        ApiRouter,
+        routing::{delete_with, get_with, patch_with, post_with},
+    },
+    openapi::OpenApi,
+    operation::OperationHandler,
+    transform::TransformOperation,
 };
-
+use axum::{Router, extract::DefaultBodyLimit, handler::Handler, middleware, routing::any};
 use tower::ServiceBuilder;
 use tower_http::cors::CorsLayer;
 
 use super::{
     admin::routes as admin,
     customers::routes as customers,
-    http::security,
+    http::{openapi::errors, security},
     identity::{google::routes as google, me_routes as users, password::routes as auth},
     platform::state::AppState,
     sessions::routes as sessions,
     todos::routes as todos,
 };
-use crate::error::AppError;
+use crate::{
+    domain::paths::{self, Endpoint, Method, PREFIX},
+    error::AppError,
+};
 
 /// The largest request body the API reads (SECURITY X6).
 pub const BODY_LIMIT: usize = 64 * 1024;
 
-/// Where the API is served.
-pub const PREFIX: &str = "/api";
-
-/// The API's routes, registered one operation (method and path) at a time and listed as they
-/// are, so the OpenAPI document can be checked against exactly what is served.
+/// The API's routes, registered one [`Endpoint`] at a time and listed as they are, so a test
+/// can hold the document against exactly what is served.
 pub struct Routes {
-    router: Router<AppState>,
-    operations: Vec<(Method, &'static str)>,
+    router: ApiRouter<AppState>,
+    operations: Vec<Endpoint>,
+}
+
+/// What an entry of the table says about its operation beyond its types.
+struct About {
+    summary: &'static str,
+    tag: &'static str,
+    /// Error statuses the service answers besides those the extractors document.
+    errors: &'static [u16],
+}
+
+const fn about(summary: &'static str, tag: &'static str, errors: &'static [u16]) -> About {
+    About {
+        summary,
+        tag,
+        errors,
+    }
 }
 
 impl Routes {
     fn new() -> Self {
         Self {
-            router: Router::new(),
+            router: ApiRouter::new(),
             operations: Vec::new(),
         }
     }
 
-    fn add<H, T>(mut self, method: Method, path: &'static str, handler: H) -> Self
+    fn add<H, I, O, T>(mut self, endpoint: Endpoint, handler: H, about: About) -> Self
     where
-        H: Handler<T, AppState>,
+        H: Handler<T, AppState> + OperationHandler<I, O>,
+        I: OperationInput,
+        O: OperationOutput,
         T: 'static,
     {
-        let filter = MethodFilter::try_from(method.clone()).expect("a standard method");
+        let describe = transform(move |op| {
+            let op = op
+                .id(&operation_id(endpoint))
+                .summary(about.summary)
+                .tag(about.tag);
+            // The cross-site check refuses any state-changing request from another site (403),
+            // and every one of them may need a service that is down (503).
+            let op = if endpoint.method == Method::Get {
+                op
+            } else {
+                errors(op, &[403, 503])
+            };
+            errors(op, about.errors)
+        });
+        let method_router = match endpoint.method {
+            Method::Get => get_with(handler, describe),
+            Method::Post => post_with(handler, describe),
+            Method::Patch => patch_with(handler, describe),
+            Method::Delete => delete_with(handler, describe),
+        };
         self.router = self
             .router
-            .route(&format!("{PREFIX}{path}"), on(filter, handler));
-        self.operations.push((method, path));
+            .api_route(&format!("{PREFIX}{}", endpoint.path), method_router);
+        self.operations.push(endpoint);
         self
     }
 
-    /// Every `(method, path)` served under `/api`, paths as axum writes them (`/todos/{id}`).
-    pub fn operations(&self) -> &[(Method, &'static str)] {
+    /// Every operation served under `/api`, paths as axum writes them (`/todos/{id}`).
+    pub fn operations(&self) -> &[Endpoint] {
         &self.operations
     }
+
+    /// The plain router and the document generated from it.
+    fn finish(self) -> (Router<AppState>, OpenApi) {
+        let mut api = OpenApi::default();
+        let router = self.router.finish_api_with(&mut api, openapi::describe);
+        (router, api)
+    }
+}
+
+/// Gives a closure the signature aide's transforms have (for any lifetime).
+fn transform<F>(f: F) -> F
+where
+    F: FnOnce(TransformOperation<'_>) -> TransformOperation<'_>,
+{
+    f
+}
+
+/// `post_auth_signup` for `POST /auth/signup`, as the document has always named them.
+fn operation_id(endpoint: Endpoint) -> String {
+    format!(
+        "{}{}",
+        endpoint.method.as_str().to_lowercase(),
+        endpoint.path.replace(['/', '{', '}', '.'], "_")
+    )
 }
 
 /// Every operation of the API.
 pub fn routes() -> Routes {
-    use Method as M;
+    use paths::*;
     Routes::new()
-        .add(M::POST, "/auth/signup", auth::sign_up)
-        .add(M::POST, "/auth/login", auth::log_in)
-        .add(M::POST, "/auth/logout", auth::log_out)
-        .add(M::GET, "/auth/google/nonce", google::issue_nonce)
-        .add(M::POST, "/auth/google", google::sign_in_with_google)
-        .add(M::GET, "/users/me", users::get_me)
-        .add(M::PATCH, "/users/me", users::update_me)
-        .add(M::POST, "/users/me/password", users::change_password)
-        .add(M::GET, "/todos", todos::list_todos)
-        .add(M::POST, "/todos", todos::create_todo)
-        .add(M::PATCH, "/todos/{id}", todos::update_todo)
-        .add(M::DELETE, "/todos/{id}", todos::delete_todo)
-        .add(M::GET, "/customers", customers::list_customers)
-        .add(M::POST, "/customers", customers::create_customer)
-        .add(M::GET, "/customers/{id}", customers::get_customer)
-        .add(M::PATCH, "/customers/{id}", customers::update_customer)
-        .add(M::DELETE, "/customers/{id}", customers::delete_customer)
-        .add(M::GET, "/sessions", sessions::list_sessions)
-        .add(M::DELETE, "/sessions", sessions::end_other_sessions)
-        .add(M::DELETE, "/sessions/{id}", sessions::end_session)
-        .add(M::GET, "/admin/users", admin::list_users)
-        .add(M::PATCH, "/admin/users/{id}", admin::update_user)
-        .add(M::GET, "/admin/users/{id}/sessions", admin::user_sessions)
         .add(
-            M::DELETE,
-            "/admin/users/{id}/sessions",
-            admin::end_user_sessions,
+            SIGN_UP,
+            auth::sign_up,
+            about("Create an account and sign in", "auth", &[409]),
         )
-        .add(M::GET, "/admin/audit", admin::audit_log)
-        .add(M::GET, "/openapi.json", openapi::document)
+        .add(
+            LOG_IN,
+            auth::log_in,
+            about("Sign in with email and password", "auth", &[401, 403, 429]),
+        )
+        .add(
+            LOG_OUT,
+            auth::log_out,
+            about("Sign out: the session ends", "auth", &[]),
+        )
+        .add(
+            GOOGLE_NONCE,
+            google::issue_nonce,
+            about(
+                "A one-time nonce for Google's sign-in prompt",
+                "auth",
+                &[404],
+            ),
+        )
+        .add(
+            GOOGLE_SIGN_IN,
+            google::sign_in_with_google,
+            about(
+                "Sign in with a Google ID token",
+                "auth",
+                &[401, 403, 404, 409],
+            ),
+        )
+        .add(
+            GET_ME,
+            users::get_me,
+            about("The signed-in user", "users", &[]),
+        )
+        .add(
+            UPDATE_ME,
+            users::update_me,
+            about("Change the display name", "users", &[]),
+        )
+        .add(
+            CHANGE_PASSWORD,
+            users::change_password,
+            about("Change the password; other sessions end", "users", &[429]),
+        )
+        .add(
+            LIST_TODOS,
+            todos::list_todos,
+            about("The user's todos, oldest first", "todos", &[]),
+        )
+        .add(
+            CREATE_TODO,
+            todos::create_todo,
+            about("Add a todo", "todos", &[]),
+        )
+        .add(
+            UPDATE_TODO,
+            todos::update_todo,
+            about("Change a todo", "todos", &[404]),
+        )
+        .add(
+            DELETE_TODO,
+            todos::delete_todo,
+            about("Delete a todo", "todos", &[404]),
+        )
+        .add(
+            LIST_CUSTOMERS,
+            customers::list_customers,
+            about("Every customer", "customers", &[]),
+        )
+        .add(
+            CREATE_CUSTOMER,
+            customers::create_customer,
+            about("Add a customer (admins)", "customers", &[]),
+        )
+        .add(
+            GET_CUSTOMER,
+            customers::get_customer,
+            about("One customer", "customers", &[404]),
+        )
+        .add(
+            UPDATE_CUSTOMER,
+            customers::update_customer,
+            about("Change a customer (admins)", "customers", &[404]),
+        )
+        .add(
+            DELETE_CUSTOMER,
+            customers::delete_customer,
+            about("Delete a customer (admins)", "customers", &[404]),
+        )
+        .add(
+            LIST_SESSIONS,
+            sessions::list_sessions,
+            about("The caller's live sessions", "sessions", &[]),
+        )
+        .add(
+            END_OTHER_SESSIONS,
+            sessions::end_other_sessions,
+            about(
+                "Sign out every other session of the caller",
+                "sessions",
+                &[],
+            ),
+        )
+        .add(
+            END_SESSION,
+            sessions::end_session,
+            about("Sign out one session of the caller", "sessions", &[404]),
+        )
+        .add(
+            ADMIN_LIST_USERS,
+            admin::list_users,
+            about(
+                "Users, oldest first, with status and session counts (admins)",
+                "admin",
+                &[],
+            ),
+        )
+        .add(
+            ADMIN_UPDATE_USER,
+            admin::update_user,
+            about(
+                "Disable or enable a user, grant or remove admin (admins)",
+                "admin",
+                &[404, 409],
+            ),
+        )
+        .add(
+            ADMIN_USER_SESSIONS,
+            admin::user_sessions,
+            about("A user's live sessions (admins)", "admin", &[404]),
+        )
+        .add(
+            ADMIN_END_USER_SESSIONS,
+            admin::end_user_sessions,
+            about("End every session of a user (admins)", "admin", &[404]),
+        )
+        .add(
+            ADMIN_AUDIT,
+            admin::audit_log,
+            about("The audit trail, newest first (admins)", "admin", &[]),
+        )
+        .add(
+            OPENAPI,
+            openapi::document,
+            about("This document", "meta", &[]),
+        )
 }
 
 /// The API with its own layers: CORS outermost (when any origin is allowed: with none, it
@@ -110,8 +298,8 @@ pub fn routes() -> Routes {
 /// nesting a router, which would rewrite every request's URI on the way in.
 pub fn router(cors: Option<CorsLayer>) -> Router<AppState> {
     let not_found = || async { AppError::not_found("API endpoint") };
-    routes()
-        .router
+    let (router, _) = routes().finish();
+    router
         .route(PREFIX, any(not_found))
         .route(&format!("{PREFIX}/"), any(not_found))
         .route(&format!("{PREFIX}/{{*rest}}"), any(not_found))
@@ -121,4 +309,9 @@ pub fn router(cors: Option<CorsLayer>) -> Router<AppState> {
                 .layer(middleware::from_fn(security::no_store))
                 .layer(DefaultBodyLimit::max(BODY_LIMIT)),
         )
+}
+
+/// The OpenAPI document of [`routes`], generated once.
+pub fn document() -> OpenApi {
+    routes().finish().1
 }

@@ -1,9 +1,10 @@
 //! `/api/customers`: customer records. Any signed-in user reads them; admins manage them.
 
+use crate::server::http::{parse::RowId, response::Created};
 use axum::{
     Json,
     extract::{Path, State},
-    http::StatusCode,
+    response::NoContent,
 };
 
 use super::repo::{self as customers, Fields};
@@ -31,7 +32,7 @@ pub async fn list_customers(
 pub async fn get_customer(
     State(state): State<AppState>,
     _me: Authenticated,
-    Path(id): Path<String>,
+    Path(RowId { id }): Path<RowId>,
 ) -> Result<Json<Customer>, AppError> {
     customers::by_id(&state.db, customer_id(&id)?)
         .await?
@@ -82,7 +83,7 @@ pub async fn create_customer(
     Admin(me): Admin,
     client: ClientInfo,
     ApiJson(body): ApiJson<NewCustomerRequest>,
-) -> Result<(StatusCode, Json<Customer>), AppError> {
+) -> Result<Created<Customer>, AppError> {
     let base = Parsed {
         name: String::new(),
         email: String::new(),
@@ -105,14 +106,14 @@ pub async fn create_customer(
     )
     .await?;
     record(&state, &me, &client, Kind::CustomerCreated, &customer).await;
-    Ok((StatusCode::CREATED, Json(customer)))
+    Ok(Created(customer))
 }
 
 pub async fn update_customer(
     State(state): State<AppState>,
     Admin(me): Admin,
     client: ClientInfo,
-    Path(id): Path<String>,
+    Path(RowId { id }): Path<RowId>,
     ApiJson(body): ApiJson<UpdateCustomerRequest>,
 ) -> Result<Json<Customer>, AppError> {
     let id = customer_id(&id)?;
@@ -156,8 +157,8 @@ pub async fn delete_customer(
     State(state): State<AppState>,
     Admin(me): Admin,
     client: ClientInfo,
-    Path(id): Path<String>,
-) -> Result<StatusCode, AppError> {
+    Path(RowId { id }): Path<RowId>,
+) -> Result<NoContent, AppError> {
     let id = customer_id(&id)?;
     let existing = customers::by_id(&state.db, id)
         .await?
@@ -166,7 +167,7 @@ pub async fn delete_customer(
         return Err(not_found());
     }
     record(&state, &me, &client, Kind::CustomerDeleted, &existing).await;
-    Ok(StatusCode::NO_CONTENT)
+    Ok(NoContent)
 }
 
 async fn record(

@@ -1,8 +1,11 @@
-//! HTTP pieces every feature shares: the error mapping and body extractors, the client's
-//! address, input parsing helpers, security headers and the cross-site check, and proxies.
+//! HTTP pieces every feature shares: the error mapping and body extractors, success answers,
+//! the client's address, input parsing helpers, security headers and the cross-site check,
+//! proxies, and how these types describe themselves in the OpenAPI document.
 
 pub mod client;
 pub mod error;
+pub mod openapi;
 pub mod parse;
 pub mod proxies;
+pub mod response;
 pub mod security;

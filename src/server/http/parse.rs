@@ -38,3 +38,19 @@ pub fn collect_fields<'a>(
 pub fn page_request(page: Option<&str>, per_page: Option<&str>) -> Result<PageRequest, AppError> {
     PageRequest::parse(page, per_page).map_err(|(field, why)| AppError::validation(field, why))
 }
+
+/// The `{id}` of a path that names a row by number. Anything but a number names nothing, so it
+/// answers 404 like an unknown number (never 422); the document says integer.
+#[derive(Debug, serde::Deserialize, schemars::JsonSchema)]
+#[schemars(inline)]
+pub struct RowId {
+    #[schemars(with = "i64")]
+    pub id: String,
+}
+
+/// The `{id}` of `/sessions/{id}`: a session's opaque handle.
+#[derive(Debug, serde::Deserialize, schemars::JsonSchema)]
+#[schemars(inline)]
+pub struct Handle {
+    pub id: String,
+}

@@ -3,6 +3,11 @@
 
 use std::sync::{Arc, atomic::Ordering};
 
+use aide::{
+    OperationInput,
+    generate::GenContext,
+    openapi::{Operation, Response},
+};
 use axum::{extract::FromRequestParts, http::request::Parts};
 use tower_sessions::Session;
 
@@ -11,7 +16,10 @@ use crate::{
     error::AppError,
     server::{
         db::clock::now,
-        http::error::{db_error, store_error},
+        http::{
+            error::{db_error, store_error},
+            openapi,
+        },
         platform::state::AppState,
         sessions::{
             service::{self as sessions, Freshness, SessionAuth},
@@ -74,6 +82,34 @@ impl FromRequestParts<AppState> for Admin {
             return Err(AppError::forbidden("This needs an administrator."));
         }
         Ok(Admin(me))
+    }
+}
+
+/// Documented as needing the session cookie, answering 401 without one, 403 for a disabled
+/// account (and, for [`Admin`], anyone else), 503 while the store is down.
+impl OperationInput for Authenticated {
+    fn operation_input(_ctx: &mut GenContext, operation: &mut Operation) {
+        openapi::require_session(operation);
+    }
+
+    fn inferred_early_responses(
+        ctx: &mut GenContext,
+        _operation: &mut Operation,
+    ) -> Vec<(Option<u16>, Response)> {
+        openapi::error_responses(ctx, &[401, 403, 503])
+    }
+}
+
+impl OperationInput for Admin {
+    fn operation_input(ctx: &mut GenContext, operation: &mut Operation) {
+        Authenticated::operation_input(ctx, operation);
+    }
+
+    fn inferred_early_responses(
+        ctx: &mut GenContext,
+        operation: &mut Operation,
+    ) -> Vec<(Option<u16>, Response)> {
+        Authenticated::inferred_early_responses(ctx, operation)
     }
 }
 

@@ -1,6 +1,6 @@
 //! `/api/users/me`: the signed-in user's own account.
 
-use axum::{Json, extract::State, http::StatusCode};
+use axum::{Json, extract::State, response::NoContent};
 
 use super::{current::Authenticated, password::service as password};
 use crate::{
@@ -36,8 +36,8 @@ pub async fn change_password(
     me: Authenticated,
     client: ClientInfo,
     ApiJson(body): ApiJson<ChangePasswordRequest>,
-) -> Result<StatusCode, AppError> {
+) -> Result<NoContent, AppError> {
     let (current, new) = (&body.current_password, &body.new_password);
     password::change_password(&state, &me, &client, current, new).await?;
-    Ok(StatusCode::NO_CONTENT)
+    Ok(NoContent)
 }

@@ -1,9 +1,10 @@
 //! `/api/sessions`: the caller's own sessions, to review and end (SECURITY S8).
 
+use crate::server::http::parse::Handle;
 use axum::{
     Json,
     extract::{Path, State},
-    http::StatusCode,
+    response::NoContent,
 };
 
 use super::{index, service};
@@ -29,10 +30,10 @@ pub async fn end_session(
     State(state): State<AppState>,
     me: Authenticated,
     client: ClientInfo,
-    Path(id): Path<String>,
-) -> Result<StatusCode, AppError> {
+    Path(Handle { id }): Path<Handle>,
+) -> Result<NoContent, AppError> {
     service::end_own(&state, me.owner(), &me.session, &id, &client).await?;
-    Ok(StatusCode::NO_CONTENT)
+    Ok(NoContent)
 }
 
 /// Ends every session of the caller but this one.
@@ -40,7 +41,7 @@ pub async fn end_other_sessions(
     State(state): State<AppState>,
     me: Authenticated,
     client: ClientInfo,
-) -> Result<StatusCode, AppError> {
+) -> Result<NoContent, AppError> {
     service::end_others(&state, me.owner(), &me.session, &client).await?;
-    Ok(StatusCode::NO_CONTENT)
+    Ok(NoContent)
 }

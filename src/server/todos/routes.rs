@@ -1,9 +1,10 @@
 //! `/api/todos`: the signed-in user's todos.
 
+use crate::server::http::{parse::RowId, response::Created};
 use axum::{
     Json,
     extract::{Path, State},
-    http::StatusCode,
+    response::NoContent,
 };
 
 use super::repo as todos;
@@ -28,16 +29,16 @@ pub async fn create_todo(
     State(state): State<AppState>,
     me: Authenticated,
     ApiJson(body): ApiJson<NewTodoRequest>,
-) -> Result<(StatusCode, Json<Todo>), AppError> {
+) -> Result<Created<Todo>, AppError> {
     let title = field("title", TodoTitle::parse(&body.title))?;
     let todo = todos::create(&state.db, me.user.id, &title).await?;
-    Ok((StatusCode::CREATED, Json(todo)))
+    Ok(Created(todo))
 }
 
 pub async fn update_todo(
     State(state): State<AppState>,
     me: Authenticated,
-    Path(id): Path<String>,
+    Path(RowId { id }): Path<RowId>,
     ApiJson(body): ApiJson<UpdateTodoRequest>,
 ) -> Result<Json<Todo>, AppError> {
     let title = body.title.as_deref().map(TodoTitle::parse).transpose();
@@ -58,10 +59,10 @@ pub async fn update_todo(
 pub async fn delete_todo(
     State(state): State<AppState>,
     me: Authenticated,
-    Path(id): Path<String>,
-) -> Result<StatusCode, AppError> {
+    Path(RowId { id }): Path<RowId>,
+) -> Result<NoContent, AppError> {
     if todos::delete(&state.db, me.user.id, todo_id(&id)?).await? {
-        Ok(StatusCode::NO_CONTENT)
+        Ok(NoContent)
     } else {
         Err(AppError::not_found("Todo"))
     }

@@ -2,6 +2,7 @@
 //! Identity Services, and posts back the ID token Google signed; the server verifies it and
 //! signs the account in with a session of its own (the token is never the session).
 
+use aide::NoApi;
 use axum::{Json, extract::State};
 use tower_sessions::Session;
 
@@ -18,7 +19,7 @@ use crate::{
 /// `GET /api/auth/google/nonce`: a fresh nonce bound to this browser's session (G4).
 pub async fn issue_nonce(
     State(state): State<AppState>,
-    session: Session,
+    NoApi(session): NoApi<Session>,
 ) -> Result<Json<GoogleNonce>, AppError> {
     let nonce = service::issue_nonce(&state, &session).await?;
     Ok(Json(GoogleNonce { nonce }))
@@ -27,7 +28,7 @@ pub async fn issue_nonce(
 /// `POST /api/auth/google`: verifies the ID token and signs its account in.
 pub async fn sign_in_with_google(
     State(state): State<AppState>,
-    session: Session,
+    NoApi(session): NoApi<Session>,
     client: ClientInfo,
     ApiJson(body): ApiJson<GoogleCredential>,
 ) -> Result<Json<CurrentUser>, AppError> {

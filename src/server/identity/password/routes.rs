@@ -1,7 +1,9 @@
 //! `/api/auth/signup`, `/api/auth/login`, `/api/auth/logout`: the JSON adapters of
 //! [`service`](super::service) and [`sign_in::sign_out`].
 
-use axum::{Json, extract::State, http::StatusCode};
+use crate::server::http::response::Created;
+use aide::NoApi;
+use axum::{Json, extract::State, response::NoContent};
 use tower_sessions::Session;
 
 use super::service;
@@ -17,17 +19,17 @@ use crate::{
 
 pub async fn sign_up(
     State(state): State<AppState>,
-    session: Session,
+    NoApi(session): NoApi<Session>,
     client: ClientInfo,
     ApiJson(body): ApiJson<SignupRequest>,
-) -> Result<(StatusCode, Json<CurrentUser>), AppError> {
+) -> Result<Created<CurrentUser>, AppError> {
     let user = service::sign_up(&state, &session, &client, &body).await?;
-    Ok((StatusCode::CREATED, Json(user.to_current())))
+    Ok(Created(user.to_current()))
 }
 
 pub async fn log_in(
     State(state): State<AppState>,
-    session: Session,
+    NoApi(session): NoApi<Session>,
     client: ClientInfo,
     ApiJson(body): ApiJson<LoginRequest>,
 ) -> Result<Json<CurrentUser>, AppError> {
@@ -46,9 +48,9 @@ pub async fn log_in(
 
 pub async fn log_out(
     State(state): State<AppState>,
-    session: Session,
+    NoApi(session): NoApi<Session>,
     client: ClientInfo,
-) -> Result<StatusCode, AppError> {
+) -> Result<NoContent, AppError> {
     sign_in::sign_out(&state, &session, &client).await?;
-    Ok(StatusCode::NO_CONTENT)
+    Ok(NoContent)
 }
