@@ -148,3 +148,27 @@ fn response_schemas_list_exactly_the_fields_the_dtos_serialise() {
     assert!(signup["responses"]["201"].is_object(), "{signup}");
     assert!(signup["responses"]["409"].is_object(), "{signup}");
 }
+
+/// `docs/api.md` explains the operations in prose; it names exactly the served ones (`GET
+/// /api/docs`, the Swagger page, is the one page it names besides).
+#[test]
+fn the_prose_contract_names_exactly_the_served_operations() {
+    let text = include_str!("../../docs/api.md");
+    let mut named = BTreeSet::new();
+    for method in ["GET", "POST", "PATCH", "PUT", "DELETE"] {
+        for piece in text.split(&format!("`{method} /api/")).skip(1) {
+            let path: String = piece
+                .chars()
+                .take_while(|c| !matches!(c, '`' | '?' | ' '))
+                .collect();
+            named.insert((method.to_owned(), format!("/api/{path}")));
+        }
+    }
+    named.remove(&("GET".to_owned(), "/api/docs".to_owned()));
+    let served: BTreeSet<(String, String)> = routes()
+        .operations()
+        .iter()
+        .map(|endpoint| (endpoint.method.as_str().to_owned(), endpoint.url()))
+        .collect();
+    assert_eq!(named, served);
+}

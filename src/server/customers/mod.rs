@@ -1,5 +1,6 @@
 //! Customer records: read by everyone signed in, managed by admins. Owns the `customers` table
-//! ([`repo`]).
+//! ([`repo`]); [`service`] holds the rules and [`routes`] the JSON adapters.
 
 pub mod repo;
 pub mod routes;
+pub mod service;

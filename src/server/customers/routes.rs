@@ -1,22 +1,18 @@
-//! `/api/customers`: customer records. Any signed-in user reads them; admins manage them.
+//! `/api/customers`: the JSON adapters of [`service`](super::service). Any signed-in user reads
+//! customers; admins manage them.
 
-use crate::server::http::{parse::RowId, response::Created};
 use axum::{
     Json,
     extract::{Path, State},
     response::NoContent,
 };
 
-use super::repo::{self as customers, Fields};
+use super::service;
 use crate::{
-    domain::{
-        Customer, DisplayName, Email, NewCustomerRequest, UpdateCustomerRequest,
-        customer::{Company, Plan},
-    },
+    domain::{Customer, NewCustomerRequest, UpdateCustomerRequest},
     error::AppError,
     server::{
-        audit::{self, Event, Kind},
-        http::{client::ClientInfo, error::ApiJson, parse::collect_fields},
+        http::{client::ClientInfo, error::ApiJson, parse::RowId, response::Created},
         identity::current::{Admin, Authenticated},
         platform::state::AppState,
     },
@@ -26,7 +22,7 @@ pub async fn list_customers(
     State(state): State<AppState>,
     _me: Authenticated,
 ) -> Result<Json<Vec<Customer>>, AppError> {
-    Ok(Json(customers::list(&state.db).await?))
+    Ok(Json(service::list(&state).await?))
 }
 
 pub async fn get_customer(
@@ -34,48 +30,7 @@ pub async fn get_customer(
     _me: Authenticated,
     Path(RowId { id }): Path<RowId>,
 ) -> Result<Json<Customer>, AppError> {
-    customers::by_id(&state.db, customer_id(&id)?)
-        .await?
-        .map(Json)
-        .ok_or_else(not_found)
-}
-
-/// The validated fields of a new or edited record.
-struct Parsed {
-    name: String,
-    email: String,
-    company: String,
-    plan: Plan,
-}
-
-/// Parses every field given, reporting all that fail at once; absent ones keep `base`'s value.
-fn parse_fields(
-    base: Parsed,
-    name: Option<&str>,
-    email: Option<&str>,
-    company: Option<&str>,
-    plan: Option<&str>,
-) -> Result<Parsed, AppError> {
-    let name = name.map(DisplayName::parse).transpose();
-    let email = email.map(Email::parse).transpose();
-    let company = company.map(Company::parse).transpose();
-    let plan = plan.map(Plan::parse).transpose();
-    collect_fields([
-        ("name", name.as_ref().err()),
-        ("email", email.as_ref().err()),
-        ("company", company.as_ref().err()),
-        ("plan", plan.as_ref().err()),
-    ])?;
-    // Every error was reported above, so these are all Ok.
-    let (Ok(name), Ok(email), Ok(company), Ok(plan)) = (name, email, company, plan) else {
-        return Err(AppError::internal());
-    };
-    Ok(Parsed {
-        name: name.map_or(base.name, |n| n.as_str().to_owned()),
-        email: email.map_or(base.email, |e| e.as_str().to_owned()),
-        company: company.map_or(base.company, |c| c.as_str().to_owned()),
-        plan: plan.unwrap_or(base.plan),
-    })
+    Ok(Json(service::get(&state, &id).await?))
 }
 
 pub async fn create_customer(
@@ -84,28 +39,7 @@ pub async fn create_customer(
     client: ClientInfo,
     ApiJson(body): ApiJson<NewCustomerRequest>,
 ) -> Result<Created<Customer>, AppError> {
-    let base = Parsed {
-        name: String::new(),
-        email: String::new(),
-        company: String::new(),
-        plan: Plan::Free,
-    };
-    let parsed = parse_fields(
-        base,
-        Some(&body.name),
-        Some(&body.email),
-        Some(&body.company),
-        body.plan.as_deref(),
-    )?;
-    let customer = customers::create(
-        &state.db,
-        &parsed.name,
-        &parsed.email,
-        &parsed.company,
-        parsed.plan.as_str(),
-    )
-    .await?;
-    record(&state, &me, &client, Kind::CustomerCreated, &customer).await;
+    let customer = service::create(&state, me.user.id, &client, &body).await?;
     Ok(Created(customer))
 }
 
@@ -116,40 +50,7 @@ pub async fn update_customer(
     Path(RowId { id }): Path<RowId>,
     ApiJson(body): ApiJson<UpdateCustomerRequest>,
 ) -> Result<Json<Customer>, AppError> {
-    let id = customer_id(&id)?;
-    let existing = customers::by_id(&state.db, id)
-        .await?
-        .ok_or_else(not_found)?;
-    if body.name.is_none() && body.email.is_none() && body.company.is_none() && body.plan.is_none()
-    {
-        return Err(AppError::Validation {
-            message: "Send at least one of name, email, company and plan.".into(),
-            fields: Vec::new(),
-        });
-    }
-    let base = Parsed {
-        name: existing.name,
-        email: existing.email,
-        company: existing.company,
-        plan: Plan::parse(&existing.plan).unwrap_or(Plan::Free),
-    };
-    let parsed = parse_fields(
-        base,
-        body.name.as_deref(),
-        body.email.as_deref(),
-        body.company.as_deref(),
-        body.plan.as_deref(),
-    )?;
-    let fields = Fields {
-        name: &parsed.name,
-        email: &parsed.email,
-        company: &parsed.company,
-        plan: parsed.plan.as_str(),
-    };
-    let customer = customers::update(&state.db, id, fields)
-        .await?
-        .ok_or_else(not_found)?;
-    record(&state, &me, &client, Kind::CustomerUpdated, &customer).await;
+    let customer = service::update(&state, me.user.id, &client, &id, &body).await?;
     Ok(Json(customer))
 }
 
@@ -159,40 +60,6 @@ pub async fn delete_customer(
     client: ClientInfo,
     Path(RowId { id }): Path<RowId>,
 ) -> Result<NoContent, AppError> {
-    let id = customer_id(&id)?;
-    let existing = customers::by_id(&state.db, id)
-        .await?
-        .ok_or_else(not_found)?;
-    if !customers::delete(&state.db, id).await? {
-        return Err(not_found());
-    }
-    record(&state, &me, &client, Kind::CustomerDeleted, &existing).await;
+    service::delete(&state, me.user.id, &client, &id).await?;
     Ok(NoContent)
-}
-
-async fn record(
-    state: &AppState,
-    me: &Authenticated,
-    client: &ClientInfo,
-    kind: Kind,
-    customer: &Customer,
-) {
-    let detail = format!("customer {} ({})", customer.id, customer.name);
-    let event = Event {
-        kind,
-        user_id: None,
-        email: None,
-        ip: &client.ip,
-        detail: &detail,
-    };
-    audit::record_by(&state.db, Some(me.user.id), event).await;
-}
-
-fn not_found() -> AppError {
-    AppError::not_found("Customer")
-}
-
-/// A customer id from the path; anything that is not one names no customer.
-fn customer_id(raw: &str) -> Result<i64, AppError> {
-    raw.parse().map_err(|_| not_found())
 }
