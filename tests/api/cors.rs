@@ -4,11 +4,17 @@
 use crate::common::{Database, PASSWORD, Sessions, Spawn, TestApp};
 use reqwest::{Method, StatusCode};
 
+on_every_backend!(
+    an_allowed_origin_gets_preflight_answers_and_credentials,
+    only_allowed_origins_may_change_state_with_the_cookie,
+    without_an_allow_list_every_other_origin_is_refused,
+);
+
 const ALLOWED: &str = "http://localhost:5173";
 const OTHER: &str = "http://evil.example";
 
-async fn app() -> TestApp {
-    TestApp::spawn_with(Spawn::new(Database::Sqlite, Sessions::Embedded).setting(
+async fn app(db: Database, sessions: Sessions) -> TestApp {
+    TestApp::spawn_with(Spawn::new(db, sessions).setting(
         "cors_allowed_origins",
         format!("{ALLOWED}, https://app.example.com"),
     ))
@@ -22,9 +28,11 @@ fn header(response: &reqwest::Response, name: &str) -> Option<String> {
         .map(|v| v.to_str().unwrap().to_owned())
 }
 
-#[tokio::test]
-async fn an_allowed_origin_gets_preflight_answers_and_credentials() {
-    let app = app().await;
+async fn an_allowed_origin_gets_preflight_answers_and_credentials(
+    db: Database,
+    sessions: Sessions,
+) {
+    let app = app(db, sessions).await;
     let preflight = |origin: &'static str| {
         app.client
             .request(Method::OPTIONS, app.url("/api/todos"))
@@ -54,9 +62,8 @@ async fn an_allowed_origin_gets_preflight_answers_and_credentials() {
     assert!(header(&other, "access-control-allow-origin").is_none());
 }
 
-#[tokio::test]
-async fn only_allowed_origins_may_change_state_with_the_cookie() {
-    let app = app().await;
+async fn only_allowed_origins_may_change_state_with_the_cookie(db: Database, sessions: Sessions) {
+    let app = app(db, sessions).await;
     app.sign_up(&app.client).await;
     let post = |origin: &'static str| {
         app.client
@@ -98,9 +105,8 @@ async fn only_allowed_origins_may_change_state_with_the_cookie() {
     assert!(header(&read_other, "access-control-allow-origin").is_none());
 }
 
-#[tokio::test]
-async fn without_an_allow_list_every_other_origin_is_refused() {
-    let app = TestApp::spawn(Database::Sqlite, Sessions::Embedded).await;
+async fn without_an_allow_list_every_other_origin_is_refused(db: Database, sessions: Sessions) {
+    let app = TestApp::spawn(db, sessions).await;
     let login = app
         .client
         .post(app.url("/api/auth/login"))

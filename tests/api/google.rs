@@ -19,6 +19,20 @@ use jsonwebtoken::{Algorithm, EncodingKey, Header, encode};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
+on_every_backend!(
+    a_valid_token_signs_in_a_new_google_account_with_a_rotated_session,
+    a_nonce_works_once_and_must_match,
+    forged_and_wrong_tokens_are_refused,
+    an_unknown_kid_refetches_at_most_once_per_interval,
+    rotated_keys_are_picked_up_and_cache_expiry_refetches,
+    while_google_is_unreachable_google_sign_in_is_503_and_passwords_still_work,
+    linking_to_a_password_account_needs_a_verified_email,
+    identity_is_keyed_on_sub_not_email,
+    disabled_accounts_get_403_and_admin_emails_apply,
+    the_hosted_domain_allow_list_checks_hd,
+    without_a_client_id_google_sign_in_is_404,
+);
+
 const CLIENT_ID: &str = "test-client.apps.googleusercontent.com";
 const KEY_1: &[u8] = include_bytes!("../fixtures/google_test_key.pem");
 const KEY_2: &[u8] = include_bytes!("../fixtures/google_test_key_2.pem");
@@ -107,8 +121,13 @@ fn sign(claims: &Value, kid: &str, key: &[u8]) -> String {
     encode(&header, claims, &EncodingKey::from_rsa_pem(key).unwrap()).unwrap()
 }
 
-async fn app_with(jwks: &Jwks, extra: Vec<(&'static str, Setting)>) -> TestApp {
-    let mut spawn = Spawn::new(Database::Sqlite, Sessions::Embedded)
+async fn app_with(
+    db: Database,
+    sessions: Sessions,
+    jwks: &Jwks,
+    extra: Vec<(&'static str, Setting)>,
+) -> TestApp {
+    let mut spawn = Spawn::new(db, sessions)
         .setting("google_client_id", CLIENT_ID)
         .setting("google_jwks_url", jwks.url());
     for (key, value) in extra {
@@ -139,10 +158,12 @@ async fn post_credential(
         .await
 }
 
-#[tokio::test]
-async fn a_valid_token_signs_in_a_new_google_account_with_a_rotated_session() {
+async fn a_valid_token_signs_in_a_new_google_account_with_a_rotated_session(
+    db: Database,
+    sessions: Sessions,
+) {
     let jwks = Jwks::start(JWKS_1).await;
-    let app = app_with(&jwks, vec![]).await;
+    let app = app_with(db, sessions, &jwks, vec![]).await;
     let browser = app.new_client();
     let email = unique_email();
     let nonce = nonce(&app, &browser).await;
@@ -167,10 +188,9 @@ async fn a_valid_token_signs_in_a_new_google_account_with_a_rotated_session() {
     assert_eq!(app.me_status(&browser).await, StatusCode::OK);
 }
 
-#[tokio::test]
-async fn a_nonce_works_once_and_must_match() {
+async fn a_nonce_works_once_and_must_match(db: Database, sessions: Sessions) {
     let jwks = Jwks::start(JWKS_1).await;
-    let app = app_with(&jwks, vec![]).await;
+    let app = app_with(db, sessions, &jwks, vec![]).await;
     let browser = app.new_client();
     let email = unique_email();
     let issued = nonce(&app, &browser).await;
@@ -201,10 +221,9 @@ async fn a_nonce_works_once_and_must_match() {
     }
 }
 
-#[tokio::test]
-async fn forged_and_wrong_tokens_are_refused() {
+async fn forged_and_wrong_tokens_are_refused(db: Database, sessions: Sessions) {
     let jwks = Jwks::start(JWKS_1).await;
-    let app = app_with(&jwks, vec![]).await;
+    let app = app_with(db, sessions, &jwks, vec![]).await;
     let email = unique_email();
     let with = |change: &dyn Fn(&mut Value)| {
         let mut c = claims(&email, "NONCE");
@@ -299,10 +318,9 @@ async fn forged_and_wrong_tokens_are_refused() {
     assert_eq!(me.status(), StatusCode::UNAUTHORIZED);
 }
 
-#[tokio::test]
-async fn an_unknown_kid_refetches_at_most_once_per_interval() {
+async fn an_unknown_kid_refetches_at_most_once_per_interval(db: Database, sessions: Sessions) {
     let jwks = Jwks::start(JWKS_1).await;
-    let app = app_with(&jwks, vec![]).await;
+    let app = app_with(db, sessions, &jwks, vec![]).await;
     let email = unique_email();
 
     for _ in 0..5 {
@@ -320,11 +338,16 @@ async fn an_unknown_kid_refetches_at_most_once_per_interval() {
     assert_eq!(jwks.hits(), 1, "one fetch, then the rate limit holds");
 }
 
-#[tokio::test]
-async fn rotated_keys_are_picked_up_and_cache_expiry_refetches() {
+async fn rotated_keys_are_picked_up_and_cache_expiry_refetches(db: Database, sessions: Sessions) {
     let jwks = Jwks::start(JWKS_1).await;
     jwks.set(200, JWKS_1, "public, max-age=1");
-    let app = app_with(&jwks, vec![("google_jwks_min_refetch_secs", 1u64.into())]).await;
+    let app = app_with(
+        db,
+        sessions,
+        &jwks,
+        vec![("google_jwks_min_refetch_secs", 1u64.into())],
+    )
+    .await;
     let sign_in = |kid: &'static str, key: &'static [u8]| {
         let app = &app;
         async move {
@@ -357,11 +380,13 @@ async fn rotated_keys_are_picked_up_and_cache_expiry_refetches() {
     assert_eq!(jwks.hits(), 3);
 }
 
-#[tokio::test]
-async fn while_google_is_unreachable_google_sign_in_is_503_and_passwords_still_work() {
+async fn while_google_is_unreachable_google_sign_in_is_503_and_passwords_still_work(
+    db: Database,
+    sessions: Sessions,
+) {
     let jwks = Jwks::start(JWKS_1).await;
     jwks.set(500, "oops", "no-store");
-    let app = app_with(&jwks, vec![]).await;
+    let app = app_with(db, sessions, &jwks, vec![]).await;
     let email = app.sign_up(&app.new_client()).await;
     let browser = app.new_client();
     let issued = nonce(&app, &browser).await;
@@ -378,10 +403,9 @@ async fn while_google_is_unreachable_google_sign_in_is_503_and_passwords_still_w
     assert_eq!(password.status(), StatusCode::OK);
 }
 
-#[tokio::test]
-async fn linking_to_a_password_account_needs_a_verified_email() {
+async fn linking_to_a_password_account_needs_a_verified_email(db: Database, sessions: Sessions) {
     let jwks = Jwks::start(JWKS_1).await;
-    let app = app_with(&jwks, vec![]).await;
+    let app = app_with(db, sessions, &jwks, vec![]).await;
     let email = app.sign_up(&app.new_client()).await;
 
     let browser = app.new_client();
@@ -412,10 +436,9 @@ async fn linking_to_a_password_account_needs_a_verified_email() {
     );
 }
 
-#[tokio::test]
-async fn identity_is_keyed_on_sub_not_email() {
+async fn identity_is_keyed_on_sub_not_email(db: Database, sessions: Sessions) {
     let jwks = Jwks::start(JWKS_1).await;
-    let app = app_with(&jwks, vec![]).await;
+    let app = app_with(db, sessions, &jwks, vec![]).await;
     let browser = app.new_client();
     let first_email = unique_email();
     let issued = nonce(&app, &browser).await;
@@ -444,11 +467,16 @@ async fn identity_is_keyed_on_sub_not_email() {
     );
 }
 
-#[tokio::test]
-async fn disabled_accounts_get_403_and_admin_emails_apply() {
+async fn disabled_accounts_get_403_and_admin_emails_apply(db: Database, sessions: Sessions) {
     let jwks = Jwks::start(JWKS_1).await;
     let admin = unique_email();
-    let app = app_with(&jwks, vec![("admin_emails", admin.clone().into())]).await;
+    let app = app_with(
+        db,
+        sessions,
+        &jwks,
+        vec![("admin_emails", admin.clone().into())],
+    )
+    .await;
 
     let browser = app.new_client();
     let issued = nonce(&app, &browser).await;
@@ -479,14 +507,15 @@ async fn disabled_accounts_get_403_and_admin_emails_apply() {
     assert_eq!(disabled.status(), StatusCode::FORBIDDEN);
 
     // Audited as every method's sign-in to a disabled account is: the one sign-in completion.
-    let gatehouse::server::db::Db::Sqlite(pool) = &app.state.db else {
-        panic!("sqlite expected")
+    let sql = "SELECT kind, user_id, detail FROM audit_events ORDER BY id DESC LIMIT 1";
+    let last: (String, Option<i64>, String) = match &app.state.db {
+        gatehouse::server::db::Db::Sqlite(pool) => {
+            sqlx::query_as(sql).fetch_one(pool).await.unwrap()
+        }
+        gatehouse::server::db::Db::Postgres(pool) => {
+            sqlx::query_as(sql).fetch_one(pool).await.unwrap()
+        }
     };
-    let last: (String, Option<i64>, String) =
-        sqlx::query_as("SELECT kind, user_id, detail FROM audit_events ORDER BY id DESC LIMIT 1")
-            .fetch_one(pool)
-            .await
-            .unwrap();
     assert_eq!(
         last,
         (
@@ -497,10 +526,11 @@ async fn disabled_accounts_get_403_and_admin_emails_apply() {
     );
 }
 
-#[tokio::test]
-async fn the_hosted_domain_allow_list_checks_hd() {
+async fn the_hosted_domain_allow_list_checks_hd(db: Database, sessions: Sessions) {
     let jwks = Jwks::start(JWKS_1).await;
     let app = app_with(
+        db,
+        sessions,
         &jwks,
         vec![("google_hosted_domains", "corp.example".into())],
     )
@@ -528,9 +558,8 @@ async fn the_hosted_domain_allow_list_checks_hd() {
     assert_eq!(attempt(None).await, StatusCode::UNAUTHORIZED);
 }
 
-#[tokio::test]
-async fn without_a_client_id_google_sign_in_is_404() {
-    let app = TestApp::spawn(Database::Sqlite, Sessions::Embedded).await;
+async fn without_a_client_id_google_sign_in_is_404(db: Database, sessions: Sessions) {
+    let app = TestApp::spawn(db, sessions).await;
 
     assert_eq!(
         app.get("/api/auth/google/nonce").await.status(),

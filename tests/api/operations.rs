@@ -4,9 +4,18 @@ use crate::common::{Database, PASSWORD, Sessions, Spawn, TestApp};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
-#[tokio::test]
-async fn metrics_count_requests_by_route_and_status_sign_ins_and_sessions() {
-    let app = TestApp::spawn(Database::Sqlite, Sessions::Embedded).await;
+on_every_backend!(
+    metrics_count_requests_by_route_and_status_sign_ins_and_sessions,
+    invented_methods_and_paths_add_no_metric_series,
+    a_metrics_token_keeps_metrics_private,
+    forwarded_addresses_count_only_from_trusted_proxies,
+);
+
+async fn metrics_count_requests_by_route_and_status_sign_ins_and_sessions(
+    db: Database,
+    sessions: Sessions,
+) {
+    let app = TestApp::spawn(db, sessions).await;
     let email = app.sign_up(&app.client).await;
     app.get("/api/todos/17").await;
     app.get_with_cookie("/api/users/me", "gatehouse=nonsense")
@@ -38,9 +47,8 @@ async fn metrics_count_requests_by_route_and_status_sign_ins_and_sessions() {
     assert!(!text.contains("/api/todos/17"), "{text}");
 }
 
-#[tokio::test]
-async fn invented_methods_and_paths_add_no_metric_series() {
-    let app = TestApp::spawn(Database::Sqlite, Sessions::Embedded).await;
+async fn invented_methods_and_paths_add_no_metric_series(db: Database, sessions: Sessions) {
+    let app = TestApp::spawn(db, sessions).await;
     for (method, path) in [("FROB", "/api/users/me"), ("GET", "/api/no/such/thing")] {
         let response = app
             .client
@@ -68,11 +76,9 @@ async fn invented_methods_and_paths_add_no_metric_series() {
     assert!(!text.contains("/api/no/such/thing"), "{text}");
 }
 
-#[tokio::test]
-async fn a_metrics_token_keeps_metrics_private() {
+async fn a_metrics_token_keeps_metrics_private(db: Database, sessions: Sessions) {
     let app = TestApp::spawn_with(
-        Spawn::new(Database::Sqlite, Sessions::Embedded)
-            .setting("metrics_bearer_token", "s3cret-token"),
+        Spawn::new(db, sessions).setting("metrics_bearer_token", "s3cret-token"),
     )
     .await;
 
@@ -120,13 +126,11 @@ async fn recorded_ip(app: &TestApp, forwarded_for: &str) -> String {
     sessions[0]["ip"].as_str().unwrap().to_owned()
 }
 
-#[tokio::test]
-async fn forwarded_addresses_count_only_from_trusted_proxies() {
-    let direct = TestApp::spawn(Database::Sqlite, Sessions::Embedded).await;
-    let proxied = TestApp::spawn_with(
-        Spawn::new(Database::Sqlite, Sessions::Embedded).setting("trusted_proxies", "127.0.0.0/8"),
-    )
-    .await;
+async fn forwarded_addresses_count_only_from_trusted_proxies(db: Database, sessions: Sessions) {
+    let direct = TestApp::spawn(db, sessions).await;
+    let proxied =
+        TestApp::spawn_with(Spawn::new(db, sessions).setting("trusted_proxies", "127.0.0.0/8"))
+            .await;
 
     assert_eq!(recorded_ip(&direct, "198.51.100.7").await, "127.0.0.1");
     assert_eq!(recorded_ip(&proxied, "198.51.100.7").await, "198.51.100.7");

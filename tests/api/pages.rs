@@ -4,9 +4,22 @@
 use crate::common::{Database, PASSWORD, Sessions, Spawn, TestApp, unique_email};
 use reqwest::StatusCode;
 
-#[tokio::test]
-async fn a_protected_page_redirects_anonymous_visitors_without_its_content() {
-    let app = TestApp::spawn(Database::Sqlite, Sessions::Embedded).await;
+on_every_backend!(
+    a_protected_page_redirects_anonymous_visitors_without_its_content,
+    a_signed_in_first_load_renders_the_page_and_the_user,
+    the_login_form_works_without_javascript,
+    the_signup_form_reports_field_errors_and_signs_in,
+    a_cross_site_form_post_is_refused,
+    customers_are_listed_for_signed_in_users_only,
+    the_login_page_offers_google_only_when_configured,
+    the_admin_page_is_forbidden_to_users_and_rendered_for_admins,
+);
+
+async fn a_protected_page_redirects_anonymous_visitors_without_its_content(
+    db: Database,
+    sessions: Sessions,
+) {
+    let app = TestApp::spawn(db, sessions).await;
 
     let response = app.get("/todos?filter=open").await;
 
@@ -26,9 +39,8 @@ async fn a_protected_page_redirects_anonymous_visitors_without_its_content() {
     );
 }
 
-#[tokio::test]
-async fn a_signed_in_first_load_renders_the_page_and_the_user() {
-    let app = TestApp::spawn(Database::Sqlite, Sessions::Embedded).await;
+async fn a_signed_in_first_load_renders_the_page_and_the_user(db: Database, sessions: Sessions) {
+    let app = TestApp::spawn(db, sessions).await;
     app.sign_up(&app.client).await;
 
     let response = app.get("/todos").await;
@@ -41,9 +53,8 @@ async fn a_signed_in_first_load_renders_the_page_and_the_user() {
     assert!(!html.contains("Redirecting to sign in"), "{html}");
 }
 
-#[tokio::test]
-async fn the_login_form_works_without_javascript() {
-    let app = TestApp::spawn(Database::Sqlite, Sessions::Embedded).await;
+async fn the_login_form_works_without_javascript(db: Database, sessions: Sessions) {
+    let app = TestApp::spawn(db, sessions).await;
     let email = app.sign_up(&app.new_client()).await;
     let browser = app.new_client();
 
@@ -96,9 +107,8 @@ async fn the_login_form_works_without_javascript() {
     );
 }
 
-#[tokio::test]
-async fn the_signup_form_reports_field_errors_and_signs_in() {
-    let app = TestApp::spawn(Database::Sqlite, Sessions::Embedded).await;
+async fn the_signup_form_reports_field_errors_and_signs_in(db: Database, sessions: Sessions) {
+    let app = TestApp::spawn(db, sessions).await;
     let browser = app.new_client();
     let email = unique_email();
 
@@ -141,9 +151,8 @@ async fn the_signup_form_reports_field_errors_and_signs_in() {
     );
 }
 
-#[tokio::test]
-async fn a_cross_site_form_post_is_refused() {
-    let app = TestApp::spawn(Database::Sqlite, Sessions::Embedded).await;
+async fn a_cross_site_form_post_is_refused(db: Database, sessions: Sessions) {
+    let app = TestApp::spawn(db, sessions).await;
 
     let response = app
         .client
@@ -157,9 +166,8 @@ async fn a_cross_site_form_post_is_refused() {
     assert_eq!(response.status(), StatusCode::FORBIDDEN);
 }
 
-#[tokio::test]
-async fn customers_are_listed_for_signed_in_users_only() {
-    let app = TestApp::spawn(Database::Sqlite, Sessions::Embedded).await;
+async fn customers_are_listed_for_signed_in_users_only(db: Database, sessions: Sessions) {
+    let app = TestApp::spawn(db, sessions).await;
     gatehouse::server::customers::repo::create(
         &app.state.db,
         "Ada",
@@ -181,11 +189,10 @@ async fn customers_are_listed_for_signed_in_users_only() {
     assert_eq!(list[0]["plan"], "team");
 }
 
-#[tokio::test]
-async fn the_login_page_offers_google_only_when_configured() {
-    let plain = TestApp::spawn(Database::Sqlite, Sessions::Embedded).await;
+async fn the_login_page_offers_google_only_when_configured(db: Database, sessions: Sessions) {
+    let plain = TestApp::spawn(db, sessions).await;
     let google = TestApp::spawn_with(
-        crate::common::Spawn::new(Database::Sqlite, Sessions::Embedded)
+        crate::common::Spawn::new(db, sessions)
             .setting("google_client_id", "id.apps.googleusercontent.com"),
     )
     .await;
@@ -200,10 +207,11 @@ async fn the_login_page_offers_google_only_when_configured() {
     assert!(with.contains(r#"<div class="google">"#), "{with}");
 }
 
-#[tokio::test]
-async fn the_admin_page_is_forbidden_to_users_and_rendered_for_admins() {
-    let (app, _) =
-        TestApp::spawn_with_admin(Spawn::new(Database::Sqlite, Sessions::Embedded)).await;
+async fn the_admin_page_is_forbidden_to_users_and_rendered_for_admins(
+    db: Database,
+    sessions: Sessions,
+) {
+    let (app, _) = TestApp::spawn_with_admin(Spawn::new(db, sessions)).await;
     let user = app.new_client();
     app.sign_up(&user).await;
 
