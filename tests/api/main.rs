@@ -13,6 +13,7 @@ mod cors;
 mod faults;
 mod foundation;
 mod google;
+mod layout;
 mod multi_instance;
 mod openapi;
 mod operations;
