@@ -19,7 +19,7 @@ use crate::{
         http::{
             client::ClientInfo,
             error::{ApiJson, ApiQuery},
-            parse::page_request,
+            parse::PageQuery,
         },
         identity::current::Admin,
         platform::state::AppState,
@@ -27,8 +27,7 @@ use crate::{
     },
 };
 
-/// `?query=&page=&per_page=`. The numbers are read as text so that a bad one gets a 422 that
-/// names it; the document gives their real type.
+/// `?query=&page=&per_page=`.
 #[derive(Debug, Deserialize, JsonSchema)]
 #[schemars(inline)]
 pub struct UserQuery {
@@ -36,12 +35,8 @@ pub struct UserQuery {
     #[serde(default)]
     #[schemars(length(max = 200))]
     query: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schemars(with = "u32", range(min = 1, max = 1_000_000), extend("default" = 1))]
-    page: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schemars(with = "u32", range(min = 1, max = 100), extend("default" = 20))]
-    per_page: Option<String>,
+    #[serde(flatten)]
+    paging: PageQuery,
 }
 
 pub async fn list_users(
@@ -49,7 +44,7 @@ pub async fn list_users(
     _admin: Admin,
     ApiQuery(params): ApiQuery<UserQuery>,
 ) -> Result<Json<UserPage>, AppError> {
-    let page = page_request(params.page.as_deref(), params.per_page.as_deref())?;
+    let page = params.paging.parse()?;
     let found = service::search_users(&state, &params.query, page).await?;
     Ok(Json(found))
 }
@@ -88,16 +83,12 @@ pub async fn end_user_sessions(
     Ok(NoContent)
 }
 
-/// `?page=&per_page=&user_id=`, read as text like [`UserQuery`].
+/// `?page=&per_page=&user_id=`.
 #[derive(Debug, Deserialize, JsonSchema)]
 #[schemars(inline)]
 pub struct AuditQuery {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schemars(with = "u32", range(min = 1, max = 1_000_000), extend("default" = 1))]
-    page: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schemars(with = "u32", range(min = 1, max = 100), extend("default" = 20))]
-    per_page: Option<String>,
+    #[serde(flatten)]
+    paging: PageQuery,
     /// Only the events about this user.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(with = "i64")]
@@ -109,7 +100,7 @@ pub async fn audit_log(
     _admin: Admin,
     ApiQuery(params): ApiQuery<AuditQuery>,
 ) -> Result<Json<AuditPage>, AppError> {
-    let page = page_request(params.page.as_deref(), params.per_page.as_deref())?;
+    let page = params.paging.parse()?;
     let user_id = match params.user_id.as_deref() {
         None | Some("") => None,
         Some(raw) => Some(

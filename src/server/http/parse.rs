@@ -54,3 +54,22 @@ pub struct RowId {
 pub struct Handle {
     pub id: String,
 }
+
+/// `?page=&per_page=` of a paged list. Read as text, so that a bad value gets a 422 naming it
+/// rather than axum's plain 400; the document gives their real type and range.
+#[derive(Debug, serde::Deserialize, schemars::JsonSchema)]
+#[schemars(inline)]
+pub struct PageQuery {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "u32", range(min = 1, max = 1_000_000), extend("default" = 1))]
+    page: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "u32", range(min = 1, max = 100), extend("default" = 20))]
+    per_page: Option<String>,
+}
+
+impl PageQuery {
+    pub fn parse(&self) -> Result<PageRequest, AppError> {
+        page_request(self.page.as_deref(), self.per_page.as_deref())
+    }
+}
