@@ -2,7 +2,6 @@
 //! [`Admin`], so the role is checked on the server, against the user as it is now, on each
 //! request.
 
-use crate::server::http::parse::RowId;
 use axum::{
     Json,
     extract::{Path, State},
@@ -19,7 +18,7 @@ use crate::{
         http::{
             client::ClientInfo,
             error::{ApiJson, ApiQuery},
-            parse::PageQuery,
+            parse::{PageQuery, RowId},
         },
         identity::current::Admin,
         platform::state::AppState,

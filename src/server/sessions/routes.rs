@@ -1,6 +1,5 @@
 //! `/api/sessions`: the caller's own sessions, to review and end (SECURITY S8).
 
-use crate::server::http::parse::Handle;
 use axum::{
     Json,
     extract::{Path, State},
@@ -12,7 +11,9 @@ use crate::{
     domain::SessionInfo,
     error::AppError,
     server::{
-        http::client::ClientInfo, identity::current::Authenticated, platform::state::AppState,
+        http::{client::ClientInfo, parse::Handle},
+        identity::current::Authenticated,
+        platform::state::AppState,
     },
 };
 

@@ -1,18 +1,17 @@
-//! `/api/todos`: the signed-in user's todos.
+//! `/api/todos`: the signed-in user's todos; the JSON adapters of [`service`](super::service).
 
-use crate::server::http::{parse::RowId, response::Created};
 use axum::{
     Json,
     extract::{Path, State},
     response::NoContent,
 };
 
-use super::repo as todos;
+use super::service;
 use crate::{
-    domain::{NewTodoRequest, Todo, TodoTitle, UpdateTodoRequest},
+    domain::{NewTodoRequest, Todo, UpdateTodoRequest},
     error::AppError,
     server::{
-        http::{error::ApiJson, parse::field},
+        http::{error::ApiJson, parse::RowId, response::Created},
         identity::current::Authenticated,
         platform::state::AppState,
     },
@@ -22,7 +21,7 @@ pub async fn list_todos(
     State(state): State<AppState>,
     me: Authenticated,
 ) -> Result<Json<Vec<Todo>>, AppError> {
-    Ok(Json(todos::list(&state.db, me.user.id).await?))
+    Ok(Json(service::list(&state, me.user.id).await?))
 }
 
 pub async fn create_todo(
@@ -30,9 +29,9 @@ pub async fn create_todo(
     me: Authenticated,
     ApiJson(body): ApiJson<NewTodoRequest>,
 ) -> Result<Created<Todo>, AppError> {
-    let title = field("title", TodoTitle::parse(&body.title))?;
-    let todo = todos::create(&state.db, me.user.id, &title).await?;
-    Ok(Created(todo))
+    Ok(Created(
+        service::create(&state, me.user.id, &body.title).await?,
+    ))
 }
 
 pub async fn update_todo(
@@ -41,19 +40,7 @@ pub async fn update_todo(
     Path(RowId { id }): Path<RowId>,
     ApiJson(body): ApiJson<UpdateTodoRequest>,
 ) -> Result<Json<Todo>, AppError> {
-    let title = body.title.as_deref().map(TodoTitle::parse).transpose();
-    let title = field("title", title)?;
-    if title.is_none() && body.done.is_none() {
-        return Err(AppError::Validation {
-            message: "Send at least one of title and done.".into(),
-            fields: Vec::new(),
-        });
-    }
-    let id = todo_id(&id)?;
-    todos::update(&state.db, me.user.id, id, title.as_ref(), body.done)
-        .await?
-        .map(Json)
-        .ok_or_else(|| AppError::not_found("Todo"))
+    Ok(Json(service::update(&state, me.user.id, &id, &body).await?))
 }
 
 pub async fn delete_todo(
@@ -61,14 +48,6 @@ pub async fn delete_todo(
     me: Authenticated,
     Path(RowId { id }): Path<RowId>,
 ) -> Result<NoContent, AppError> {
-    if todos::delete(&state.db, me.user.id, todo_id(&id)?).await? {
-        Ok(NoContent)
-    } else {
-        Err(AppError::not_found("Todo"))
-    }
-}
-
-/// A todo id from the path; anything that is not one names no todo.
-fn todo_id(raw: &str) -> Result<i64, AppError> {
-    raw.parse().map_err(|_| AppError::not_found("Todo"))
+    service::delete(&state, me.user.id, &id).await?;
+    Ok(NoContent)
 }

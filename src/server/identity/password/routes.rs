@@ -1,7 +1,6 @@
 //! `/api/auth/signup`, `/api/auth/login`, `/api/auth/logout`: the JSON adapters of
 //! [`service`](super::service) and [`sign_in::sign_out`].
 
-use crate::server::http::response::Created;
 use aide::NoApi;
 use axum::{Json, extract::State, response::NoContent};
 use tower_sessions::Session;
@@ -11,7 +10,7 @@ use crate::{
     domain::{CurrentUser, LoginRequest, Password, SignupRequest},
     error::AppError,
     server::{
-        http::{client::ClientInfo, error::ApiJson, parse::field},
+        http::{client::ClientInfo, error::ApiJson, parse::field, response::Created},
         identity::sign_in::{self, Method},
         platform::state::AppState,
     },
