@@ -220,6 +220,13 @@ pub struct AdminUserUpdate {
 /// One entry of the audit trail.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(schemars::JsonSchema))]
+// Every field is always sent, `null` included: required, and nullable where optional.
+#[cfg_attr(
+    feature = "ssr",
+    schemars(extend("required" = [
+        "id", "at", "kind", "user_id", "email", "actor_id", "actor_email", "ip", "detail"
+    ]))
+)]
 pub struct AuditEvent {
     pub id: i64,
     /// RFC 3339.
@@ -228,14 +235,10 @@ pub struct AuditEvent {
     /// `sign_in`, `sign_in_failed`, `sign_out`, `session_revoked`, `user_disabled`, …
     pub kind: String,
     /// Whom it concerns.
-    #[cfg_attr(feature = "ssr", schemars(required))]
     pub user_id: Option<i64>,
-    #[cfg_attr(feature = "ssr", schemars(required))]
     pub email: Option<String>,
     /// Who did it, when that was someone else (an admin).
-    #[cfg_attr(feature = "ssr", schemars(required))]
     pub actor_id: Option<i64>,
-    #[cfg_attr(feature = "ssr", schemars(required))]
     pub actor_email: Option<String>,
     pub ip: String,
     pub detail: String,
