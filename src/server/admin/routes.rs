@@ -22,7 +22,6 @@ use crate::{
         },
         identity::current::Admin,
         platform::state::AppState,
-        sessions::{index, service::current_handle},
     },
 };
 
@@ -55,8 +54,7 @@ pub async fn update_user(
     Path(RowId { id }): Path<RowId>,
     ApiJson(body): ApiJson<AdminUserUpdate>,
 ) -> Result<Json<AdminUserView>, AppError> {
-    let target = service::find_user(&state, &id).await?;
-    let view = service::update_user(&state, &me, &client, target, &body).await?;
+    let view = service::update_user(&state, &me, &client, &id, &body).await?;
     Ok(Json(view))
 }
 
@@ -65,10 +63,7 @@ pub async fn user_sessions(
     Admin(me): Admin,
     Path(RowId { id }): Path<RowId>,
 ) -> Result<Json<Vec<SessionInfo>>, AppError> {
-    let target = service::find_user(&state, &id).await?;
-    let current = current_handle(&state, &me.session);
-    let list = index::list(&state.db, target.id, current.as_deref()).await?;
-    Ok(Json(list))
+    Ok(Json(service::user_sessions(&state, &me, &id).await?))
 }
 
 pub async fn end_user_sessions(
@@ -77,8 +72,7 @@ pub async fn end_user_sessions(
     client: ClientInfo,
     Path(RowId { id }): Path<RowId>,
 ) -> Result<NoContent, AppError> {
-    let target = service::find_user(&state, &id).await?;
-    service::end_user_sessions(&state, &me, &client, &target).await?;
+    service::end_user_sessions(&state, &me, &client, &id).await?;
     Ok(NoContent)
 }
 

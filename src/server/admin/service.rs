@@ -3,7 +3,7 @@
 //! announced and audited the same way whoever makes it.
 
 use crate::{
-    domain::{AdminUserUpdate, AdminUserView, AuditPage, PageRequest, UserPage},
+    domain::{AdminUserUpdate, AdminUserView, AuditPage, PageRequest, SessionInfo, UserPage},
     error::AppError,
     server::{
         audit::{self, Event, Kind},
@@ -57,7 +57,7 @@ pub async fn search_users(
 }
 
 /// The user a path names; an id that is not a number names no one.
-pub async fn find_user(state: &AppState, raw_id: &str) -> Result<User, AppError> {
+async fn find_user(state: &AppState, raw_id: &str) -> Result<User, AppError> {
     let Ok(id) = raw_id.parse::<i64>() else {
         return Err(AppError::not_found("User"));
     };
@@ -73,9 +73,10 @@ pub async fn update_user(
     state: &AppState,
     me: &Authenticated,
     client: &ClientInfo,
-    mut target: User,
+    raw_id: &str,
     update: &AdminUserUpdate,
 ) -> Result<AdminUserView, AppError> {
+    let mut target = find_user(state, raw_id).await?;
     if target.id == me.user.id && (update.disabled == Some(true) || update.is_admin == Some(false))
     {
         return Err(AppError::conflict(
@@ -122,14 +123,25 @@ pub async fn update_user(
     Ok(target.to_admin_view(sessions))
 }
 
-/// Ends every session of `target`, the admin's own current one included when they pick
-/// themselves.
+/// A user's live sessions; the admin's own current one is marked when they pick themselves.
+pub async fn user_sessions(
+    state: &AppState,
+    me: &Authenticated,
+    raw_id: &str,
+) -> Result<Vec<SessionInfo>, AppError> {
+    let target = find_user(state, raw_id).await?;
+    sessions::list(state, target.id, &me.session).await
+}
+
+/// Ends every session of the user a path names, the admin's own current one included when they
+/// pick themselves.
 pub async fn end_user_sessions(
     state: &AppState,
     me: &Authenticated,
     client: &ClientInfo,
-    target: &User,
+    raw_id: &str,
 ) -> Result<u64, AppError> {
+    let target = find_user(state, raw_id).await?;
     let owner = Owner {
         id: target.id,
         email: &target.email,

@@ -6,7 +6,7 @@ use axum::{
     response::NoContent,
 };
 
-use super::{index, service};
+use super::service;
 use crate::{
     domain::SessionInfo,
     error::AppError,
@@ -21,9 +21,7 @@ pub async fn list_sessions(
     State(state): State<AppState>,
     me: Authenticated,
 ) -> Result<Json<Vec<SessionInfo>>, AppError> {
-    let current = service::current_handle(&state, &me.session);
-    let list = index::list(&state.db, me.user.id, current.as_deref()).await?;
-    Ok(Json(list))
+    Ok(Json(service::list(&state, me.user.id, &me.session).await?))
 }
 
 /// Ends one of the caller's sessions: another device, or this one (a sign-out).

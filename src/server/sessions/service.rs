@@ -15,6 +15,7 @@ use tower_sessions::{
 
 use super::index::{self, NewEntry};
 use crate::{
+    domain::SessionInfo,
     error::AppError,
     server::{
         audit::{self, Event, Kind},
@@ -277,6 +278,19 @@ pub async fn end_by_handle(state: &AppState, handle: &str) -> Result<(), AppErro
             })?;
     }
     index::delete(&state.db, handle).await.map_err(db_error)
+}
+
+/// The live sessions of `user_id`, most recently used first, with `current` (the session making
+/// the request) marked.
+pub async fn list(
+    state: &AppState,
+    user_id: i64,
+    current: &Session,
+) -> Result<Vec<SessionInfo>, AppError> {
+    let handle = current_handle(state, current);
+    index::list(&state.db, user_id, handle.as_deref())
+        .await
+        .map_err(db_error)
 }
 
 /// Whose session this is, for the audit trail.
