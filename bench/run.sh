@@ -121,7 +121,8 @@ bench_setup() {
             "$(awk -v c="$calls" -v r="$(cat "$work/wrk-$setup.a_me".[123].txt | awk '/^REQUESTS/ {s += $2} END {print s}')" 'BEGIN {printf "%.3f", c / r}')"
         local handle
         handle=$(curl -fsS -H "Cookie: $cookie" "$base/api/sessions" | python3 -c 'import json,sys; print(next(s["id"] for s in json.load(sys.stdin) if s["current"]))')
-        record "$setup.redis_bytes_per_session" "$(redis-cli -h 127.0.0.1 memory usage "$handle")"
+        record "$setup.redis_bytes_per_session" \
+            "$(redis-cli -h 127.0.0.1 memory usage "${REDIS_KEY_PREFIX}session:$handle")"
     fi
 
     # Sign-in time, one at a time.
@@ -139,17 +140,22 @@ bench_setup() {
         "$(cat "$work/logins-$setup".[123].txt | awk '/^LOGIN_FAILURES/ {s += $2} END {print s + 0}')"
     record "$setup.peak_rss_mb" "$(peak_rss_mb)"
 
-    # Bursts of 2,000 concurrent connections with garbage or no cookies: once to reach a steady
-    # state, then six more; memory must come back to where it was. RSS is read 3 s after the
-    # last burst (the allocator returns freed memory within about a second) and, for the record,
-    # right after it.
+    # Bursts of 2,000 concurrent connections with garbage or no cookies: one round of each kind
+    # to reach a steady state (the first 2,000 concurrent store loads size the buffers that later
+    # rounds reuse), then three more rounds; memory must come back to where it was. RSS is read
+    # 3 s after the last burst (the allocator returns freed memory within about a second) and,
+    # for the record, right after it.
     local before after during
+    bursts() {
+        wrk -t2 -c2000 -d3s -H "Cookie: gatehouse=AAAAAAAAAAAAAAAAAAAAAA" "$base/api/todos" >/dev/null 2>&1 || true
+        wrk -t2 -c2000 -d3s "$base/api/sessions" >/dev/null 2>&1 || true
+    }
     wrk -t2 -c2000 -d3s -H "Cookie: gatehouse=garbage$RANDOM" "$base/api/users/me" >/dev/null 2>&1 || true
+    bursts
     sleep 3
     before=$(rss_mb)
     for _ in 1 2 3; do
-        wrk -t2 -c2000 -d3s -H "Cookie: gatehouse=AAAAAAAAAAAAAAAAAAAAAA" "$base/api/todos" >/dev/null 2>&1 || true
-        wrk -t2 -c2000 -d3s "$base/api/sessions" >/dev/null 2>&1 || true
+        bursts
     done
     during=$(rss_mb)
     sleep 3
