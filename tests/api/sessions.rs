@@ -11,6 +11,7 @@ on_every_backend!(
     ending_this_session_is_a_sign_out,
     ending_every_other_session_keeps_this_one,
     the_session_cap_ends_the_oldest,
+    signing_in_again_replaces_this_browsers_session,
 );
 
 async fn list(app: &TestApp, client: &reqwest::Client) -> Vec<Value> {
@@ -204,4 +205,19 @@ async fn the_session_cap_ends_the_oldest(db: Database, sessions: Sessions) {
     assert_eq!(app.me_status(&second).await, StatusCode::OK);
     assert_eq!(app.me_status(&first).await, StatusCode::UNAUTHORIZED);
     assert_eq!(list(&app, &third).await.len(), 2);
+}
+
+/// A sign-in from a browser that is already signed in replaces its session: the old id's row
+/// leaves the list with it, so the list never shows a session that no longer exists.
+async fn signing_in_again_replaces_this_browsers_session(db: Database, sessions: Sessions) {
+    let app = TestApp::spawn(db, sessions).await;
+    let email = app.sign_up(&app.client).await;
+    assert_eq!(list(&app, &app.client).await.len(), 1);
+
+    let again = app.log_in(&app.client, &email, PASSWORD).await;
+    assert_eq!(again.status(), StatusCode::OK);
+
+    let listed = list(&app, &app.client).await;
+    assert_eq!(listed.len(), 1, "{listed:?}");
+    assert_eq!(listed[0]["current"], true);
 }
