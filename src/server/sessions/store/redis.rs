@@ -18,7 +18,7 @@ use fred::{
     clients::Pool as RedisPool,
     interfaces::{ClientLike, KeysInterface},
     types::{
-        Expiration, SetOptions, Value as RedisValue,
+        Expiration, Key, SetOptions, Value as RedisValue,
         config::{Config as RedisConfig, ReconnectPolicy, TcpConfig},
     },
 };
@@ -43,7 +43,8 @@ pub struct RedisSessions {
     pool: RedisPool,
     /// `{prefix}session:`, which every session key starts with.
     session_prefix: Arc<str>,
-    epoch_key: Arc<str>,
+    /// Held as a key, so each load clones a reference rather than copying the text.
+    epoch_key: Key,
 }
 
 impl RedisSessions {
@@ -52,7 +53,7 @@ impl RedisSessions {
         let store = Self {
             pool: connect(url).await?,
             session_prefix: format!("{prefix}session:").into(),
-            epoch_key: format!("{prefix}users-epoch").into(),
+            epoch_key: Key::from(format!("{prefix}users-epoch")),
         };
         if let Err(err) = store.start_epoch().await {
             tracing::warn!(error = %err, "could not set up the users epoch yet");
@@ -92,13 +93,12 @@ impl RedisSessions {
 
     /// Writes `record` over the stored one, if there still is one.
     pub async fn save(&self, record: &Record) -> StoreResult<()> {
-        let key = self.key(&record.id);
         let Some(at) = expires_at(record) else {
             return self.delete(&record.id).await;
         };
         self.pool
             .set::<Option<String>, _, _>(
-                key,
+                self.key(&record.id),
                 codec::encode(record)?,
                 Some(Expiration::EXAT(at)),
                 Some(SetOptions::XX),
@@ -113,7 +113,7 @@ impl RedisSessions {
     pub async fn load(&self, id: &Id) -> StoreResult<Option<Record>> {
         let values: Vec<RedisValue> = self
             .pool
-            .mget(vec![self.key(id), self.epoch_key.to_string()])
+            .mget(vec![Key::from(self.key(id)), self.epoch_key.clone()])
             .await
             .map_err(redis_error)?;
         let mut values = values.into_iter();
@@ -155,7 +155,7 @@ impl RedisSessions {
     /// Replaces the users epoch with a fresh value.
     pub async fn replace_epoch(&self, epoch: i64) -> StoreResult<()> {
         self.pool
-            .set::<(), _, _>(&*self.epoch_key, epoch, None, None, false)
+            .set::<(), _, _>(self.epoch_key.clone(), epoch, None, None, false)
             .await
             .map_err(redis_error)
     }
@@ -164,7 +164,7 @@ impl RedisSessions {
     async fn start_epoch(&self) -> StoreResult<()> {
         self.pool
             .set::<(), _, _>(
-                &*self.epoch_key,
+                self.epoch_key.clone(),
                 fresh_epoch(),
                 None::<Expiration>,
                 Some(SetOptions::NX),
