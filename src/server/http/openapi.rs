@@ -90,12 +90,10 @@ pub fn require_session(operation: &mut Operation) {
     }
 }
 
+/// Needed for `Result<_, AppError>` handlers. It documents nothing itself: which statuses an
+/// operation answers comes from its extractors and its route-table entry ([`errors`]).
 impl OperationOutput for AppError {
     type Inner = AppError;
-
-    fn operation_response(ctx: &mut GenContext, _operation: &mut Operation) -> Option<Response> {
-        Some(error_response(ctx, 0))
-    }
 }
 
 impl<T: JsonSchema> OperationInput for ApiJson<T> {
