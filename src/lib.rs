@@ -5,6 +5,7 @@
 #![forbid(unsafe_code)]
 
 pub mod api;
+pub mod fns;
 pub mod app;
 pub mod auth;
 pub mod components;

@@ -54,6 +54,7 @@ impl AuthStore {
             google_client_id: RwSignal::new(None),
         };
         tabs::listen(store);
+        page::register(store);
         store
     }
 
@@ -114,9 +115,22 @@ impl AuthStore {
     /// 403 means the account changed (disabled, or no longer an admin): ask the server again at
     /// once rather than trust the cached user.
     pub fn check<T>(&self, result: Result<T, AppError>) -> Result<T, AppError> {
-        match &result {
-            Err(AppError::Unauthenticated { .. }) => self.signed_out(),
-            Err(AppError::Forbidden { .. }) => {
+        if let Err(err) = &result {
+            self.react(err);
+        }
+        result
+    }
+
+    /// What [`check`](Self::check) does with a failure; every server function's failure comes
+    /// here by itself ([`observe`]).
+    fn react(&self, err: &AppError) {
+        match err {
+            AppError::Unauthenticated { .. } => {
+                if self.user.with_untracked(Option::is_some) {
+                    self.signed_out();
+                }
+            }
+            AppError::Forbidden { .. } => {
                 self.invalidate();
                 let store = *self;
                 leptos::task::spawn_local(async move {
@@ -125,7 +139,6 @@ impl AuthStore {
             }
             _ => {}
         }
-        result
     }
 
     fn accept(&self, user: Option<CurrentUser>) {
@@ -169,6 +182,41 @@ impl AuthStore {
         }
         outcome
     }
+}
+
+/// Tells the page's store about a failed server-function answer: a 401 signs it out, a 403
+/// makes it ask the server who is signed in now (a disabled account then signs out).
+pub fn observe(err: &AppError) {
+    page::with(|store| store.react(err));
+}
+
+/// The browser page's one store, reachable from code that has no reactive context (the server
+/// function client). The server renders many pages at once and keeps none here.
+mod page {
+    use super::AuthStore;
+
+    #[cfg(feature = "hydrate")]
+    thread_local! {
+        static STORE: std::cell::Cell<Option<AuthStore>> = const { std::cell::Cell::new(None) };
+    }
+
+    #[cfg(feature = "hydrate")]
+    pub fn register(store: AuthStore) {
+        STORE.with(|slot| slot.set(Some(store)));
+    }
+
+    #[cfg(feature = "hydrate")]
+    pub fn with(f: impl FnOnce(AuthStore)) {
+        if let Some(store) = STORE.with(std::cell::Cell::get) {
+            f(store);
+        }
+    }
+
+    #[cfg(not(feature = "hydrate"))]
+    pub fn register(_: AuthStore) {}
+
+    #[cfg(not(feature = "hydrate"))]
+    pub fn with(_: impl FnOnce(AuthStore)) {}
 }
 
 async fn fetch_me() -> Result<Option<CurrentUser>, AppError> {

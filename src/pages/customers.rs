@@ -1,13 +1,11 @@
-//! `/customers`: customer records from `GET /api/customers`, sortable by any column.
+//! `/customers`: customer records from the `list_customers` server function, rendered with the
+//! page and sortable by any column.
 
 use leptos::prelude::*;
 use leptos_meta::Title;
 
 use crate::{
-    api,
-    auth::{RequireAuth, use_auth},
-    domain::Customer,
-    error::AppError,
+    auth::RequireAuth, domain::Customer, error::AppError, fns::customers::list_customers,
     pages::forbidden::Forbidden,
 };
 
@@ -62,29 +60,41 @@ impl Column {
     }
 }
 
-#[derive(Clone, Debug, PartialEq)]
-enum Load {
-    Loading,
-    Ready(Vec<Customer>),
-    Failed(AppError),
-}
-
 #[component]
 fn CustomerTable() -> impl IntoView {
-    let auth = use_auth();
-    let load = RwSignal::new(Load::Loading);
-    let sort = RwSignal::new((Column::Name, true));
-    let fetch = move || {
-        load.set(Load::Loading);
-        leptos::task::spawn_local(async move {
-            load.set(match auth.check(api::list_customers().await) {
-                Ok(list) => Load::Ready(list),
-                Err(err) => Load::Failed(err),
-            });
-        });
-    };
-    Effect::new(move |_| fetch());
+    let customers = Resource::new(|| (), |_| list_customers());
+    view! {
+        <Suspense fallback=|| view! {
+            <table class="data skeleton" aria-busy="true" aria-label="Loading customers">
+                <tbody>
+                    {(0..5).map(|_| view! { <tr><td></td><td></td><td></td><td></td><td></td></tr> }).collect_view()}
+                </tbody>
+            </table>
+        }>
+            {move || Suspend::new(async move {
+                match customers.await {
+                    Ok(list) if list.is_empty() => {
+                        view! { <p class="muted">"No customers yet."</p> }.into_any()
+                    }
+                    Ok(list) => view! { <SortedTable list/> }.into_any(),
+                    Err(AppError::Forbidden { .. }) => view! { <Forbidden/> }.into_any(),
+                    Err(err) => view! {
+                        <div class="alert" role="alert">
+                            <p>"Could not load customers: " {err.message().to_owned()}</p>
+                            <button type="button" on:click=move |_| customers.refetch()>"Retry"</button>
+                        </div>
+                    }
+                    .into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
 
+/// The customers, sorted by the column last chosen (by name at first).
+#[component]
+fn SortedTable(list: Vec<Customer>) -> impl IntoView {
+    let sort = RwSignal::new((Column::Name, true));
     let sorted = move |mut list: Vec<Customer>| {
         let (column, ascending) = sort.get();
         list.sort_by_key(|customer| column.key(customer));
@@ -113,51 +123,24 @@ fn CustomerTable() -> impl IntoView {
             </th>
         }
     };
-
-    move || {
-        match load.get() {
-        Load::Loading => view! {
-            <table class="data skeleton" aria-busy="true" aria-label="Loading customers">
-                <tbody>
-                    {(0..5).map(|_| view! { <tr><td></td><td></td><td></td><td></td><td></td></tr> }).collect_view()}
-                </tbody>
-            </table>
-        }
-        .into_any(),
-        Load::Failed(AppError::Forbidden { .. }) => view! { <Forbidden/> }.into_any(),
-        Load::Failed(err) => view! {
-            <div class="alert" role="alert">
-                <p>"Could not load customers: " {err.message().to_owned()}</p>
-                <button type="button" on:click=move |_| fetch()>"Retry"</button>
-            </div>
-        }
-        .into_any(),
-        Load::Ready(list) if list.is_empty() => {
-            view! { <p class="muted">"No customers yet."</p> }.into_any()
-        }
-        Load::Ready(list) => {
-            let rows = move || {
-                sorted(list.clone())
-                    .into_iter()
-                    .map(|c| view! {
-                        <tr>
-                            <td>{c.name}</td>
-                            <td>{c.email}</td>
-                            <td>{c.company}</td>
-                            <td>{c.plan}</td>
-                            <td>{c.created_at.get(..10).unwrap_or_default().to_owned()}</td>
-                        </tr>
-                    })
-                    .collect_view()
-            };
-            view! {
-                <table class="data">
-                    <thead><tr>{Column::ALL.map(header).into_iter().collect_view()}</tr></thead>
-                    <tbody>{rows}</tbody>
-                </table>
-            }
-            .into_any()
-        }
-    }
+    let rows = move || {
+        sorted(list.clone())
+            .into_iter()
+            .map(|c| view! {
+                <tr>
+                    <td>{c.name}</td>
+                    <td>{c.email}</td>
+                    <td>{c.company}</td>
+                    <td>{c.plan}</td>
+                    <td>{c.created_at.get(..10).unwrap_or_default().to_owned()}</td>
+                </tr>
+            })
+            .collect_view()
+    };
+    view! {
+        <table class="data">
+            <thead><tr>{Column::ALL.map(header).into_iter().collect_view()}</tr></thead>
+            <tbody>{rows}</tbody>
+        </table>
     }
 }

@@ -4,10 +4,10 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 
 use crate::{
-    api,
     auth::{RequireAuth, use_auth},
-    components::form::{Field, FormError, reset_form, submitted_value},
-    domain::{ChangePasswordRequest, UpdateProfileRequest, password},
+    components::form::{Field, FormError},
+    domain::password,
+    fns::profile::{ChangePassword, UpdateProfile},
 };
 
 #[component]
@@ -29,36 +29,28 @@ pub fn ProfilePage() -> impl IntoView {
 fn NameForm() -> impl IntoView {
     let auth = use_auth();
     let name = Signal::derive(move || auth.user().get().map(|u| u.name).unwrap_or_default());
+    let rename = ServerAction::<UpdateProfile>::new();
     let error = RwSignal::new(None::<String>);
     let saved = RwSignal::new(false);
-    let submit = move |event: leptos::ev::SubmitEvent| {
-        event.prevent_default();
-        let body = UpdateProfileRequest {
-            name: submitted_value(&event, "name"),
-        };
-        saved.set(false);
-        leptos::task::spawn_local(async move {
-            match auth.check(api::update_me(&body).await) {
-                Ok(user) => {
-                    auth.update(user);
-                    error.set(None);
-                    saved.set(true);
-                }
-                Err(err) => error.set(Some(
-                    err.field_message("name")
-                        .unwrap_or(err.message())
-                        .to_owned(),
-                )),
-            }
-        });
-    };
+    Effect::new(move |_| match rename.value().get() {
+        Some(Ok(user)) => {
+            auth.update(user);
+            error.set(None);
+            saved.set(true);
+        }
+        Some(Err(err)) => {
+            saved.set(false);
+            error.set(Some(err.field_message("name").unwrap_or(err.message()).to_owned()));
+        }
+        None => {}
+    });
     view! {
-        <form class="card form" on:submit=submit>
+        <ActionForm action=rename attr:class="card form">
             <h2>"Your name"</h2>
             <Field name="name" label="Name" autocomplete="name" value=name error=error required=true/>
             <button class="primary" type="submit">"Save name"</button>
             <p class="ok" role="status">{move || saved.get().then_some("Saved.")}</p>
-        </form>
+        </ActionForm>
     }
 }
 
@@ -90,51 +82,45 @@ fn PasswordForm() -> impl IntoView {
     let auth = use_auth();
     let has_password = move || auth.user().get().is_some_and(|u| u.has_password);
     let email = move || auth.user().get().map(|u| u.email).unwrap_or_default();
+    let change = ServerAction::<ChangePassword>::new();
+    let form = NodeRef::<leptos::html::Form>::new();
     let error = RwSignal::new(None::<String>);
     let current_error = RwSignal::new(None::<String>);
     let new_error = RwSignal::new(None::<String>);
     let done = RwSignal::new(false);
-    let submit = move |event: leptos::ev::SubmitEvent| {
-        event.prevent_default();
-        let body = ChangePasswordRequest {
-            current_password: submitted_value(&event, "current_password"),
-            new_password: submitted_value(&event, "new_password"),
+    Effect::new(move |_| {
+        let Some(outcome) = change.value().get() else {
+            return;
         };
-        let form = event.target();
+        error.set(None);
+        current_error.set(None);
+        new_error.set(None);
         done.set(false);
-        leptos::task::spawn_local(async move {
-            let outcome = auth.check(api::change_password(&body).await);
-            error.set(None);
-            current_error.set(None);
-            new_error.set(None);
-            match outcome {
-                Ok(()) => {
-                    done.set(true);
-                    if let Some(form) = form {
-                        reset_form(form);
-                    }
-                    if let Ok(user) = api::get_me().await {
-                        auth.update(user);
-                    }
+        match outcome {
+            Ok(user) => {
+                done.set(true);
+                if let Some(form) = form.get_untracked() {
+                    form.reset();
                 }
-                Err(err) => match err.status() {
-                    403 => current_error.set(Some(err.message().to_owned())),
-                    422 => new_error.set(
-                        err.field_message("new_password")
-                            .or(err.field_message("current_password"))
-                            .map(str::to_owned),
-                    ),
-                    _ => error.set(Some(err.message().to_owned())),
-                },
+                auth.update(user);
             }
-        });
-    };
+            Err(err) => match err.status() {
+                403 => current_error.set(Some(err.message().to_owned())),
+                422 => new_error.set(
+                    err.field_message("new_password")
+                        .or(err.field_message("current_password"))
+                        .map(str::to_owned),
+                ),
+                _ => error.set(Some(err.message().to_owned())),
+            },
+        }
+    });
     view! {
-        <form class="card form" on:submit=submit>
+        <ActionForm action=change node_ref=form attr:class="card form">
             <h2>{move || if has_password() { "Change password" } else { "Add a password" }}</h2>
             <FormError message=error/>
             // The account the password belongs to, for password managers (and Chromium, which
-            // asks for it): hidden, and not sent as a field the API reads.
+            // asks for it): hidden, and not an argument the server function reads.
             <input type="email" name="username" autocomplete="username" value=email readonly hidden/>
             <Show when=has_password>
                 <Field name="current_password" label="Current password" kind="password"
@@ -147,6 +133,6 @@ fn PasswordForm() -> impl IntoView {
             <p class="ok" role="status">
                 {move || done.get().then_some("Password saved. Your other sessions were signed out.")}
             </p>
-        </form>
+        </ActionForm>
     }
 }

@@ -5,11 +5,11 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 
 use crate::{
-    api,
-    auth::{RequireAuth, use_auth},
-    components::{format::short_time, load::Load, task::Scope},
+    auth::RequireAuth,
+    components::format::short_time,
     domain::{SessionInfo, device},
     error::AppError,
+    fns::sessions::{EndOtherSessions, EndSession, list_sessions},
 };
 
 #[component]
@@ -29,87 +29,72 @@ pub fn SessionsPage() -> impl IntoView {
 
 #[component]
 fn SessionList() -> impl IntoView {
-    let auth = use_auth();
-    let scope = Scope::current();
-    let sessions = RwSignal::new(Vec::<SessionInfo>::new());
-    let load = RwSignal::new(Load::Loading);
+    let sessions = Resource::new(|| (), |_| list_sessions());
+    view! {
+        <Suspense fallback=|| view! {
+            <ul class="session-list skeleton" aria-busy="true" aria-label="Loading sessions">
+                <li class="card"></li>
+                <li class="card"></li>
+            </ul>
+        }>
+            {move || Suspend::new(async move {
+                match sessions.await {
+                    Ok(list) => view! { <Sessions initial=list reload=move || sessions.refetch()/> }.into_any(),
+                    Err(err) => view! {
+                        <div class="alert" role="alert">
+                            <p>"Could not load your sessions: " {err.message().to_owned()}</p>
+                            <button type="button" on:click=move |_| sessions.refetch()>"Retry"</button>
+                        </div>
+                    }
+                    .into_any(),
+                }
+            })}
+        </Suspense>
+    }
+    .into_any()
+}
+
+/// The loaded list, each session with its sign-out form, and the form that signs out the rest.
+#[component]
+fn Sessions(initial: Vec<SessionInfo>, #[prop(into)] reload: Callback<()>) -> impl IntoView {
+    let sessions = RwSignal::new(initial);
     let error = RwSignal::new(None::<String>);
     let notice = RwSignal::new(None::<String>);
-
-    let fetch = move || {
-        load.set(Load::Loading);
-        scope.spawn(async move {
-            match auth.check(api::list_sessions().await) {
-                Ok(list) => {
-                    sessions.set(list);
-                    load.set(Load::Ready);
-                }
-                Err(err) => load.set(Load::Failed(err.message().to_owned())),
-            }
-        });
-    };
-    Effect::new(move |_| fetch());
-
-    let end_one = move |id: String| {
-        error.set(None);
-        notice.set(None);
-        scope.spawn(async move {
-            match auth.check(api::end_session(&id).await) {
-                Ok(()) => {
-                    sessions.update(|list| list.retain(|s| s.id != id));
-                    notice.set(Some("That session is signed out.".into()));
-                }
-                // Already gone (it expired, or another tab ended it): show what is left.
-                Err(AppError::NotFound { .. }) => fetch(),
-                Err(err) => error.set(Some(err.message().to_owned())),
-            }
-        });
-    };
-    let end_others = move |_| {
-        error.set(None);
-        notice.set(None);
-        scope.spawn(async move {
-            match auth.check(api::end_other_sessions().await) {
-                Ok(()) => {
-                    sessions.update(|list| list.retain(|s| s.current));
-                    notice.set(Some("Every other session is signed out.".into()));
-                }
-                Err(err) => error.set(Some(err.message().to_owned())),
-            }
-        });
-    };
+    let end_others = ServerAction::<EndOtherSessions>::new();
+    Effect::new(move |_| match end_others.value().get() {
+        Some(Ok(())) => {
+            sessions.update(|list| list.retain(|s| s.current));
+            error.set(None);
+            notice.set(Some("Every other session is signed out.".into()));
+        }
+        Some(Err(err)) => error.set(Some(err.message().to_owned())),
+        None => {}
+    });
+    let ended = Callback::new(move |outcome: (String, Result<(), AppError>)| match outcome {
+        (id, Ok(())) => {
+            sessions.update(|list| list.retain(|s| s.id != id));
+            error.set(None);
+            notice.set(Some("That session is signed out.".into()));
+        }
+        // Already gone (it expired, or another tab ended it): show what is left.
+        (_, Err(AppError::NotFound { .. })) => reload.run(()),
+        (_, Err(err)) => error.set(Some(err.message().to_owned())),
+    });
     let has_others = move || sessions.with(|list| list.iter().any(|s| !s.current));
 
     view! {
         <p class="alert" role="alert" hidden=move || error.with(Option::is_none)>{move || error.get()}</p>
         <p class="ok" role="status">{move || notice.get()}</p>
-        {move || match load.get() {
-            Load::Loading => view! {
-                <ul class="session-list skeleton" aria-busy="true" aria-label="Loading sessions">
-                    <li class="card"></li>
-                    <li class="card"></li>
-                </ul>
-            }
-            .into_any(),
-            Load::Failed(message) => view! {
-                <div class="alert" role="alert">
-                    <p>"Could not load your sessions: " {message}</p>
-                    <button type="button" on:click=move |_| fetch()>"Retry"</button>
-                </div>
-            }
-            .into_any(),
-            Load::Ready => view! {
-                <ul class="session-list">
-                    <For each=move || sessions.get() key=|s| s.id.clone() let:session>
-                        <SessionItem session on_end=end_one/>
-                    </For>
-                </ul>
-                <button type="button" class="danger" disabled=move || !has_others() on:click=end_others>
-                    "Sign out all other sessions"
-                </button>
-            }
-            .into_any(),
-        }}
+        <ul class="session-list">
+            <For each=move || sessions.get() key=|s| s.id.clone() let:session>
+                <SessionItem session on_end=ended/>
+            </For>
+        </ul>
+        <ActionForm action=end_others>
+            <button type="submit" class="danger" disabled=move || !has_others()>
+                "Sign out all other sessions"
+            </button>
+        </ActionForm>
     }
     .into_any()
 }
@@ -118,9 +103,10 @@ fn SessionList() -> impl IntoView {
 #[component]
 pub fn SessionItem(
     session: SessionInfo,
-    /// Called with the session's id when its sign-out button is pressed; `None` shows no button.
+    /// Called with the session's id and the answer once its sign-out form has been sent;
+    /// `None` shows no form.
     #[prop(optional, into)]
-    on_end: Option<Callback<String>>,
+    on_end: Option<Callback<(String, Result<(), AppError>)>>,
 ) -> impl IntoView {
     let device = device::describe(&session.user_agent);
     let id = session.id.clone();
@@ -128,11 +114,19 @@ pub fn SessionItem(
         .then_some(on_end)
         .flatten()
         .map(|on_end| {
+            let end = ServerAction::<EndSession>::new();
+            let sent = id.clone();
+            Effect::new(move |_| {
+                if let Some(outcome) = end.value().get() {
+                    on_end.run((sent.clone(), outcome));
+                }
+            });
             let label = format!("Sign out {device}");
             view! {
-                <button type="button" aria-label=label on:click=move |_| on_end.run(id.clone())>
-                    "Sign out"
-                </button>
+                <ActionForm action=end>
+                    <input type="hidden" name="id" value=id.clone()/>
+                    <button type="submit" aria-label=label>"Sign out"</button>
+                </ActionForm>
             }
         });
     view! {

@@ -1,18 +1,20 @@
-//! `/todos`: the signed-in user's todo list. Every change shows at once and is rolled back, with
-//! a message, if the server refuses it.
+//! `/todos`: the signed-in user's todo list, and the worked example of
+//! `docs/server-functions.md`.
+//!
+//! The list is a Resource read from the `list_todos` server function, so the server renders
+//! the page with the user's todos in it and hydration reuses them without a request. Every
+//! change is an `<ActionForm>` over a server function: it works as a plain form before the
+//! WASM has loaded, and once it has, the change shows at once and is rolled back, with a
+//! message, if the server refuses it.
 
 use leptos::prelude::*;
 use leptos_meta::Title;
 
 use crate::{
-    api,
-    auth::{AuthStore, RequireAuth, use_auth},
-    components::{
-        form::{reset_form, submitted_value},
-        load::Load,
-    },
-    domain::{NewTodoRequest, Todo, UpdateTodoRequest},
+    auth::RequireAuth,
+    domain::Todo,
     error::AppError,
+    fns::todos::{CreateTodo, DeleteTodo, UpdateTodo, list_todos},
 };
 
 #[component]
@@ -20,207 +22,193 @@ pub fn TodosPage() -> impl IntoView {
     view! {
         <Title text="Todos"/>
         <RequireAuth>
-            <TodoList/>
+            <Todos/>
         </RequireAuth>
     }
 }
 
 #[component]
-fn TodoList() -> impl IntoView {
-    let auth = use_auth();
-    let todos = RwSignal::new(Vec::<Todo>::new());
-    let load = RwSignal::new(Load::Loading);
-    let error = RwSignal::new(None::<String>);
-    // Ids below zero mark todos the server has not confirmed yet.
-    let next_temp_id = StoredValue::new(-1_i64);
-
-    let reload = move || {
-        load.set(Load::Loading);
-        leptos::task::spawn_local(async move {
-            match auth.check(api::list_todos().await) {
-                Ok(list) => {
-                    // A todo added while the list was loading is not in it yet: keep it.
-                    todos.update(|current| {
-                        current.retain(|todo| todo.id < 0);
-                        let pending = std::mem::replace(current, list);
-                        current.extend(pending);
-                    });
-                    load.set(Load::Ready);
-                }
-                Err(err) => load.set(Load::Failed(err.message().to_owned())),
-            }
-        });
-    };
-    Effect::new(move |_| reload());
-
-    let add = move |event: leptos::ev::SubmitEvent| {
-        event.prevent_default();
-        let title = submitted_value(&event, "title");
-        let temp_id = next_temp_id.get_value();
-        next_temp_id.set_value(temp_id - 1);
-        todos.update(|list| {
-            list.push(Todo {
-                id: temp_id,
-                title: title.trim().to_owned(),
-                done: false,
-            })
-        });
-        if let Some(form) = event.target() {
-            reset_form(form);
-        }
-        leptos::task::spawn_local(async move {
-            match auth.check(api::create_todo(&NewTodoRequest { title }).await) {
-                Ok(saved) => confirm(todos, temp_id, saved),
-                Err(err) => {
-                    replace(todos, temp_id, None);
-                    report(error, &err);
-                }
-            }
-        });
-    };
-
+fn Todos() -> impl IntoView {
+    let todos = Resource::new(|| (), |_| list_todos());
     view! {
         <section>
             <h1>"Todos"</h1>
-            <p class="alert" role="alert" hidden=move || error.with(Option::is_none)>
-                {move || error.get()}
-            </p>
-            <form class="todo-add" on:submit=add>
-                <label for="new-todo" class="sr-only">"New todo"</label>
-                <input id="new-todo" name="title" placeholder="What needs doing?" maxlength="200" required/>
-                <button class="primary" type="submit">"Add"</button>
-            </form>
-            {move || match load.get() {
-                Load::Loading => view! { <TodoSkeleton/> }.into_any(),
-                Load::Failed(message) => view! {
-                    <div class="alert" role="alert">
-                        <p>"Could not load your todos: " {message}</p>
-                        <button type="button" on:click=move |_| reload()>"Retry"</button>
-                    </div>
-                }
-                .into_any(),
-                Load::Ready => view! {
-                    <Show when=move || todos.with(Vec::is_empty)>
-                        <p class="muted">"Nothing to do. Add your first todo above."</p>
-                    </Show>
-                    <ul class="todo-list">
-                        <For each=move || todos.get() key=|todo| (todo.id, todo.title.clone(), todo.done) let:todo>
-                            <TodoItem todo todos error auth/>
-                        </For>
-                    </ul>
-                }
-                .into_any(),
-            }}
+            <Suspense fallback=|| view! { <TodoSkeleton/> }>
+                {move || Suspend::new(async move {
+                    match todos.await {
+                        Ok(list) => view! { <TodoList initial=list/> }.into_any(),
+                        Err(err) => view! {
+                            <div class="alert" role="alert">
+                                <p>"Could not load your todos: " {err.message().to_owned()}</p>
+                                <button type="button" on:click=move |_| todos.refetch()>"Retry"</button>
+                            </div>
+                        }
+                        .into_any(),
+                    }
+                })}
+            </Suspense>
         </section>
     }
 }
 
+/// The list as the server last confirmed it, plus the additions still on their way.
 #[component]
-fn TodoItem(
-    todo: Todo,
-    todos: RwSignal<Vec<Todo>>,
-    error: RwSignal<Option<String>>,
-    auth: AuthStore,
-) -> impl IntoView {
-    let editing = RwSignal::new(false);
-    let id = todo.id;
-    let pending = id < 0;
-    let title = todo.title.clone();
+fn TodoList(initial: Vec<Todo>) -> impl IntoView {
+    let todos = RwSignal::new(initial);
+    let error = RwSignal::new(None::<String>);
+    let create = ServerMultiAction::<CreateTodo>::new();
+    let form = NodeRef::<leptos::html::Form>::new();
 
-    let toggle = move |_| {
-        let Some(before) = find(todos, id) else {
-            return;
-        };
-        let done = !before.done;
-        replace(
-            todos,
-            id,
-            Some(Todo {
-                done,
-                ..before.clone()
-            }),
-        );
-        leptos::task::spawn_local(async move {
-            let patch = UpdateTodoRequest {
-                title: None,
-                done: Some(done),
-            };
-            if let Err(err) = auth.check(api::update_todo(id, &patch).await) {
-                replace(todos, id, Some(before));
-                report(error, &err);
+    // Each addition, once answered: a saved todo joins the list; a refused one leaves the
+    // pending rows by itself, and the message says why. Submissions only ever grow.
+    let answered = StoredValue::new(Vec::<bool>::new());
+    Effect::new(move |_| {
+        let submissions = create.submissions().get();
+        let known = answered.with_value(Vec::len);
+        if submissions.len() > known {
+            // A new addition is on its way: empty the field for the next one.
+            error.set(None);
+            if let Some(form) = form.get_untracked() {
+                form.reset();
             }
-        });
-    };
-
-    let rename = move |event: leptos::ev::SubmitEvent| {
-        event.prevent_default();
-        editing.set(false);
-        let Some(before) = find(todos, id) else {
-            return;
-        };
-        let title = submitted_value(&event, "title").trim().to_owned();
-        if title == before.title {
-            return;
+            answered.update_value(|seen| seen.resize(submissions.len(), false));
         }
-        replace(
-            todos,
-            id,
-            Some(Todo {
-                title: title.clone(),
-                ..before.clone()
-            }),
-        );
-        leptos::task::spawn_local(async move {
-            let patch = UpdateTodoRequest {
-                title: Some(title),
-                done: None,
+        for (index, submission) in submissions.iter().enumerate() {
+            if answered.with_value(|seen| seen[index]) {
+                continue;
+            }
+            let Some(outcome) = submission.value().get() else {
+                continue;
             };
-            match auth.check(api::update_todo(id, &patch).await) {
-                Ok(saved) => replace(todos, id, Some(saved)),
-                Err(err) => {
-                    replace(todos, id, Some(before));
-                    report(error, &err);
-                }
+            answered.update_value(|seen| seen[index] = true);
+            match outcome {
+                Ok(saved) => todos.update(|list| list.push(saved)),
+                Err(err) => report(error, &err),
             }
-        });
+        }
+    });
+    let pending = move || {
+        create
+            .submissions()
+            .get()
+            .into_iter()
+            .enumerate()
+            .filter(|(_, s)| s.pending().get())
+            .filter_map(|(index, s)| Some((index, s.input().get()?.title.trim().to_owned())))
+            .collect::<Vec<_>>()
     };
+    let nothing = move || todos.with(Vec::is_empty) && pending().is_empty();
 
-    let delete = move |_| {
-        let Some(position) = todos.with(|list| list.iter().position(|t| t.id == id)) else {
-            return;
-        };
-        let removed = todos.try_update(|list| list.remove(position));
-        leptos::task::spawn_local(async move {
-            if let Err(err) = auth.check(api::delete_todo(id).await) {
-                if let Some(removed) = removed {
-                    todos.update(|list| list.insert(position.min(list.len()), removed));
-                }
-                report(error, &err);
-            }
-        });
-    };
-
-    let label = format!("Done: {title}");
     view! {
-        <li class="todo" class:done=todo.done class:pending=pending>
-            <input type="checkbox" aria-label=label prop:checked=todo.done disabled=pending on:change=toggle/>
+        <p class="alert" role="alert" hidden=move || error.with(Option::is_none)>
+            {move || error.get()}
+        </p>
+        <MultiActionForm action=create node_ref=form attr:class="todo-add">
+            <label for="new-todo" class="sr-only">"New todo"</label>
+            <input id="new-todo" name="title" placeholder="What needs doing?" maxlength="200" required/>
+            <button class="primary" type="submit">"Add"</button>
+        </MultiActionForm>
+        <Show when=nothing>
+            <p class="muted">"Nothing to do. Add your first todo above."</p>
+        </Show>
+        <ul class="todo-list">
+            <For each=move || todos.with(|list| list.iter().map(|t| t.id).collect::<Vec<_>>()) key=|id| *id let:id>
+                <TodoItem id todos error/>
+            </For>
+            <For
+                each=pending
+                key=|(index, _)| *index
+                children=|(_, title)| view! {
+                    <li class="todo pending" aria-busy="true">
+                        <span class="check" aria-hidden="true"></span>
+                        <span class="todo-title">{title}</span>
+                    </li>
+                }
+            />
+        </ul>
+    }
+}
+
+/// One todo. A change in flight shows as if made; a refusal puts the todo back as the server
+/// has it.
+#[component]
+fn TodoItem(id: i64, todos: RwSignal<Vec<Todo>>, error: RwSignal<Option<String>>) -> impl IntoView {
+    let update = ServerAction::<UpdateTodo>::new();
+    let remove = ServerAction::<DeleteTodo>::new();
+    let editing = RwSignal::new(false);
+
+    let saved = Memo::new(move |_| {
+        todos.with(|list| list.iter().find(|t| t.id == id).cloned())
+    });
+    // What the row shows: the saved todo, with the change under way laid over it.
+    let shown = Memo::new(move |_| {
+        let mut todo = saved.get()?;
+        if update.pending().get()
+            && let Some(change) = update.input().get()
+        {
+            if let Some(title) = change.title {
+                todo.title = title.trim().to_owned();
+            }
+            if let Some(done) = change.done {
+                todo.done = done;
+            }
+        }
+        Some(todo)
+    });
+    Effect::new(move |_| match update.value().get() {
+        Some(Ok(todo)) => todos.update(|list| {
+            if let Some(slot) = list.iter_mut().find(|t| t.id == id) {
+                *slot = todo;
+            }
+        }),
+        Some(Err(err)) => report(error, &err),
+        None => {}
+    });
+    Effect::new(move |_| match remove.value().get() {
+        Some(Ok(())) => todos.update(|list| list.retain(|t| t.id != id)),
+        Some(Err(err)) => report(error, &err),
+        None => {}
+    });
+    // A rename sent closes its form.
+    Effect::new(move |_| {
+        if update.pending().get() {
+            editing.set(false);
+        }
+    });
+
+    let title = move || shown.with(|t| t.as_ref().map(|t| t.title.clone()).unwrap_or_default());
+    let done = move || shown.with(|t| t.as_ref().is_some_and(|t| t.done));
+    view! {
+        <li class="todo" class:done=done hidden=move || remove.pending().get()>
+            <ActionForm action=update attr:class="todo-check">
+                <input type="hidden" name="id" value=id/>
+                <input type="hidden" name="done" value=move || (!done()).to_string()/>
+                <button
+                    type="submit"
+                    class="check"
+                    role="checkbox"
+                    aria-checked=move || done().to_string()
+                    aria-label=move || format!("Done: {}", title())
+                ></button>
+            </ActionForm>
             <Show
                 when=move || editing.get()
-                fallback={
-                    let title = title.clone();
-                    move || view! { <span class="todo-title">{title.clone()}</span> }
-                }
+                fallback=move || view! { <span class="todo-title">{title}</span> }
             >
-                <form class="todo-rename" on:submit=rename>
+                <ActionForm action=update attr:class="todo-rename">
+                    <input type="hidden" name="id" value=id/>
                     <label class="sr-only" for=format!("rename-{id}")>"New title"</label>
-                    <input id=format!("rename-{id}") name="title" value=todo.title.clone() maxlength="200" required autofocus/>
+                    <input id=format!("rename-{id}") name="title" value=title() maxlength="200" required autofocus/>
                     <button type="submit">"Save"</button>
-                </form>
+                </ActionForm>
             </Show>
-            <button type="button" disabled=pending on:click=move |_| editing.update(|e| *e = !*e)>
+            <button type="button" on:click=move |_| editing.update(|e| *e = !*e)>
                 {move || if editing.get() { "Cancel" } else { "Rename" }}
             </button>
-            <button type="button" disabled=pending on:click=delete>"Delete"</button>
+            <ActionForm action=remove attr:class="todo-delete">
+                <input type="hidden" name="id" value=id/>
+                <button type="submit">"Delete"</button>
+            </ActionForm>
         </li>
     }
 }
@@ -236,41 +224,7 @@ fn TodoSkeleton() -> impl IntoView {
     }
 }
 
-fn find(todos: RwSignal<Vec<Todo>>, id: i64) -> Option<Todo> {
-    todos.with_untracked(|list| list.iter().find(|t| t.id == id).cloned())
-}
-
-/// Replaces (or, with `None`, removes) the todo with id `id`.
-fn replace(todos: RwSignal<Vec<Todo>>, id: i64, todo: Option<Todo>) {
-    todos.update(|list| {
-        if let Some(position) = list.iter().position(|t| t.id == id) {
-            match todo {
-                Some(todo) => list[position] = todo,
-                None => {
-                    list.remove(position);
-                }
-            }
-        }
-    });
-}
-
-/// Swaps the placeholder `temp_id` for the todo the server saved. A list load that finished in
-/// between may already hold it, and then the placeholder just goes.
-fn confirm(todos: RwSignal<Vec<Todo>>, temp_id: i64, saved: Todo) {
-    todos.update(|list| {
-        let placeholder = list.iter().position(|t| t.id == temp_id);
-        let already_listed = list.iter().any(|t| t.id == saved.id);
-        match (placeholder, already_listed) {
-            (Some(position), false) => list[position] = saved,
-            (Some(position), true) => {
-                list.remove(position);
-            }
-            (None, false) => list.push(saved),
-            (None, true) => {}
-        }
-    });
-}
-
+/// Shows why a change was refused. A 401 has already sent the visitor to sign in.
 fn report(error: RwSignal<Option<String>>, err: &AppError) {
     if !matches!(err, AppError::Unauthenticated { .. }) {
         error.set(Some(err.message().to_owned()));

@@ -25,7 +25,7 @@ use tower_http::cors::CorsLayer;
 use super::{
     admin::routes as admin,
     customers::routes as customers,
-    http::{openapi::errors, security},
+    http::{BODY_LIMIT, openapi::errors, security},
     identity::{google::routes as google, me_routes as users, password::routes as auth},
     platform::state::AppState,
     sessions::routes as sessions,
@@ -35,9 +35,6 @@ use crate::{
     domain::paths::{self, Endpoint, Method, PREFIX},
     error::AppError,
 };
-
-/// The largest request body the API reads (SECURITY X6).
-pub const BODY_LIMIT: usize = 64 * 1024;
 
 /// The API's routes, registered one [`Endpoint`] at a time and listed as they are, so a test
 /// can hold the document against exactly what is served.

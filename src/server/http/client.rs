@@ -18,6 +18,18 @@ pub struct ClientInfo {
     pub user_agent: String,
 }
 
+impl ClientInfo {
+    /// The caller of a server function.
+    pub async fn from_context(state: &AppState) -> Result<Self, crate::error::AppError> {
+        leptos_axum::extract_with_state::<Self, AppState>(state)
+            .await
+            .map_err(|err| {
+                tracing::error!(%err, "no request to read the client from");
+                crate::error::AppError::internal()
+            })
+    }
+}
+
 impl FromRequestParts<AppState> for ClientInfo {
     type Rejection = std::convert::Infallible;
 

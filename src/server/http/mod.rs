@@ -9,3 +9,7 @@ pub mod parse;
 pub mod proxies;
 pub mod response;
 pub mod security;
+pub mod server_fns;
+
+/// The largest request body the API and the server functions read (SECURITY X6).
+pub const BODY_LIMIT: usize = 64 * 1024;

@@ -113,6 +113,57 @@ impl OperationInput for Admin {
     }
 }
 
+/// For server functions: the signed-in, enabled user behind this request, checked as
+/// [`Authenticated`] checks an API request; 401 without one.
+///
+/// ```ignore
+/// #[server(prefix = "/api/fn", endpoint = "list_notes")]
+/// pub async fn list_notes() -> Result<Vec<Note>, AppError> {
+///     use crate::server::{identity::current::require_user, notes::service};
+///     let me = require_user().await?;
+///     service::list(&me.state, me.user.id).await
+/// }
+/// ```
+pub async fn require_user() -> Result<Caller, AppError> {
+    current_user().await?.ok_or_else(AppError::unauthenticated)
+}
+
+/// For server functions: as [`require_user`], and 403 unless the user is an admin.
+pub async fn require_admin() -> Result<Caller, AppError> {
+    let caller = require_user().await?;
+    if !caller.me.user.is_admin {
+        return Err(AppError::forbidden("This needs an administrator."));
+    }
+    Ok(caller)
+}
+
+/// For server functions: the signed-in user if there is one. A disabled account is still 403
+/// (its session ends with that answer) and a store outage 503, as for the API.
+pub async fn current_user() -> Result<Option<Caller>, AppError> {
+    let state = AppState::from_context()?;
+    let session: Session = leptos_axum::extract().await.map_err(|_| {
+        tracing::error!("the session layer is missing");
+        AppError::internal()
+    })?;
+    Ok(authenticate(&state, session)
+        .await?
+        .map(|me| Caller { state, me }))
+}
+
+/// A server function's caller: who it is, and the app's state to call services with.
+pub struct Caller {
+    pub state: AppState,
+    pub me: Authenticated,
+}
+
+impl std::ops::Deref for Caller {
+    type Target = Authenticated;
+
+    fn deref(&self) -> &Authenticated {
+        &self.me
+    }
+}
+
 /// The answer for a session whose account has been disabled.
 pub fn account_disabled() -> AppError {
     AppError::forbidden("This account is disabled.")
@@ -135,7 +186,7 @@ pub async fn authenticate(
         sessions::end_current(state, &session).await?;
         return Ok(None);
     }
-    let user = match current_user(state, &session, auth.user_id).await? {
+    let user = match user_now(state, &session, auth.user_id).await? {
         Some(user) if !user.disabled => user,
         Some(_) => {
             sessions::end_current(state, &session).await?;
@@ -160,7 +211,7 @@ pub async fn authenticate(
 
 /// The user `id` as it is now: this instance's cached copy while the users epoch that came with
 /// the session is the one it was cached under, else the row from SQL (then cached).
-async fn current_user(
+async fn user_now(
     state: &AppState,
     session: &Session,
     id: i64,

@@ -2,12 +2,12 @@
 
 use axum::{Json, extract::State, response::NoContent};
 
-use super::{current::Authenticated, password::service as password};
+use super::{current::Authenticated, password::service as password, profile};
 use crate::{
-    domain::{ChangePasswordRequest, CurrentUser, DisplayName, UpdateProfileRequest},
+    domain::{ChangePasswordRequest, CurrentUser, UpdateProfileRequest},
     error::AppError,
     server::{
-        http::{client::ClientInfo, error::ApiJson, parse::field},
+        http::{client::ClientInfo, error::ApiJson},
         platform::state::AppState,
     },
 };
@@ -21,13 +21,7 @@ pub async fn update_me(
     me: Authenticated,
     ApiJson(body): ApiJson<UpdateProfileRequest>,
 ) -> Result<Json<CurrentUser>, AppError> {
-    let name = field("name", DisplayName::parse(&body.name))?;
-    let user = state
-        .accounts()
-        .rename(me.user.id, &name)
-        .await?
-        .ok_or_else(AppError::unauthenticated)?;
-    Ok(Json(user.to_current()))
+    Ok(Json(profile::rename(&state, me.user.id, &body.name).await?))
 }
 
 /// Changes the password; every other session ends and this one gets a new id.

@@ -10,6 +10,7 @@ pub mod current;
 pub mod google;
 pub mod me_routes;
 pub mod password;
+pub mod profile;
 pub mod sign_in;
 pub mod throttle;
 pub mod user_cache;

@@ -40,6 +40,7 @@ use crate::{
         http::{
             proxies::Network,
             security::{self, CookiePolicy},
+            server_fns,
         },
         identity::{
             google::verifier::GoogleVerifier,
@@ -216,6 +217,7 @@ pub fn router(state: AppState) -> Router {
                     Arc::<[String]>::from(settings.cors_allowed_origins.clone()),
                     security::refuse_cross_site,
                 ))
+                .layer(middleware::from_fn(server_fns::protect))
                 .layer(middleware::from_fn_with_state(
                     cookie.clone(),
                     security::complete_cookie_removals,

@@ -26,6 +26,15 @@ impl AppState {
     pub fn new(shared: Shared) -> Self {
         Self(Arc::new(shared))
     }
+
+    /// The state, from inside a server function or a page being rendered (the router provides
+    /// it to both).
+    pub fn from_context() -> Result<Self, crate::error::AppError> {
+        leptos::prelude::use_context::<Self>().ok_or_else(|| {
+            tracing::error!("AppState is not in the Leptos context");
+            crate::error::AppError::internal()
+        })
+    }
 }
 
 impl std::ops::Deref for AppState {
