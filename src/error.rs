@@ -110,6 +110,13 @@ impl AppError {
         }
     }
 
+    /// What the browser says when the server does not answer at all.
+    pub fn unreachable() -> Self {
+        Self::Unavailable {
+            message: "Cannot reach the server. Check your connection and try again.".into(),
+        }
+    }
+
     pub fn internal() -> Self {
         Self::Internal {
             message: "Something went wrong on our side.".into(),

@@ -5,12 +5,12 @@
 #![forbid(unsafe_code)]
 
 pub mod api;
-pub mod fns;
 pub mod app;
 pub mod auth;
 pub mod components;
 pub mod domain;
 pub mod error;
+pub mod fns;
 pub mod pages;
 
 #[cfg(feature = "ssr")]

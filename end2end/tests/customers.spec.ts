@@ -32,7 +32,7 @@ test("a slow customer list shows a loading skeleton first", async ({ page, reque
 
   let release: () => void = () => {};
   const gate = new Promise<void>((resolve) => (release = resolve));
-  await page.route("**/api/customers", async (route) => {
+  await page.route("**/api/fn/list_customers", async (route) => {
     await gate;
     await route.continue();
   });
@@ -49,11 +49,11 @@ test("a network failure shows a retry message, and retry recovers", async ({ pag
   await signInThroughForm(page, email);
   await expect(page).toHaveURL(/\/welcome$/);
 
-  await page.route("**/api/customers", (route) => route.abort("internetdisconnected"));
+  await page.route("**/api/fn/list_customers", (route) => route.abort("internetdisconnected"));
   await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Customers" }).click();
   await expect(page.getByRole("alert")).toContainText("Cannot reach the server");
 
-  await page.unroute("**/api/customers");
+  await page.unroute("**/api/fn/list_customers");
   await page.getByRole("button", { name: "Retry" }).click();
   await expect(page.locator("table.data tbody tr").first()).toContainText("Ada Lovelace");
 });

@@ -23,12 +23,6 @@ pub async fn request_empty(
     send(method, path, body).await.map(|_| ())
 }
 
-fn unreachable_server() -> AppError {
-    AppError::Unavailable {
-        message: "Cannot reach the server. Check your connection and try again.".into(),
-    }
-}
-
 /// Sends the request with the session cookie and returns the body of a 2xx response.
 #[cfg(feature = "hydrate")]
 async fn send(
@@ -55,16 +49,16 @@ async fn send(
         }
         None => builder.send().await,
     }
-    .map_err(|_| unreachable_server())?;
+    .map_err(|_| AppError::unreachable())?;
     let status = response.status();
-    let text = response.text().await.map_err(|_| unreachable_server())?;
+    let text = response.text().await.map_err(|_| AppError::unreachable())?;
     if (200..300).contains(&status) {
         return Ok(text);
     }
     Err(
         serde_json::from_str::<AppError>(&text).unwrap_or_else(|_| match status {
             401 => AppError::unauthenticated(),
-            502..=504 => unreachable_server(),
+            502..=504 => AppError::unreachable(),
             _ => AppError::internal(),
         }),
     )
@@ -73,5 +67,5 @@ async fn send(
 /// The server renders pages from its own state; it never calls its own API over HTTP.
 #[cfg(not(feature = "hydrate"))]
 async fn send(_: Method, _: &str, _: Option<&impl Serialize>) -> Result<String, AppError> {
-    Err(unreachable_server())
+    Err(AppError::unreachable())
 }

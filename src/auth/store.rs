@@ -187,7 +187,15 @@ impl AuthStore {
 /// Tells the page's store about a failed server-function answer: a 401 signs it out, a 403
 /// makes it ask the server who is signed in now (a disabled account then signs out).
 pub fn observe(err: &AppError) {
-    page::with(|store| store.react(err));
+    if matches!(
+        err,
+        AppError::Unauthenticated { .. } | AppError::Forbidden { .. }
+    ) {
+        let err = err.clone();
+        // After the answer has been handed to its caller: a sign-out unmounts the page, which
+        // must not happen while that page is still taking the answer in.
+        page::with(move |store| leptos::task::spawn_local(async move { store.react(&err) }));
+    }
 }
 
 /// The browser page's one store, reachable from code that has no reactive context (the server

@@ -78,16 +78,3 @@ pub fn submitted_value(event: &leptos::ev::SubmitEvent, name: &str) -> String {
 pub fn submitted_value(_: &leptos::ev::SubmitEvent, _: &str) -> String {
     String::new()
 }
-
-/// Empties a form after its values were taken.
-#[cfg(feature = "hydrate")]
-pub fn reset_form(target: leptos::web_sys::EventTarget) {
-    use wasm_bindgen::JsCast;
-    if let Ok(form) = target.dyn_into::<web_sys::HtmlFormElement>() {
-        form.reset();
-    }
-}
-
-/// Forms are reset only in the browser.
-#[cfg(not(feature = "hydrate"))]
-pub fn reset_form(_: leptos::web_sys::EventTarget) {}

@@ -2,6 +2,4 @@
 
 pub mod form;
 pub mod format;
-pub mod load;
 pub mod nav;
-pub mod task;

@@ -15,7 +15,9 @@ pub async fn admin_list_users(
     #[server(default)] query: String,
     #[server(default)] page: Option<u32>,
 ) -> Result<UserPage, AppError> {
-    use crate::server::{admin::service, http::parse::page_request, identity::current::require_admin};
+    use crate::server::{
+        admin::service, http::parse::page_request, identity::current::require_admin,
+    };
     let me = require_admin().await?;
     let page = page_request(page.map(|p| p.to_string()).as_deref(), None)?;
     service::search_users(&me.state, &query, page).await
@@ -48,7 +50,9 @@ pub async fn admin_user_sessions(id: i64) -> Result<Vec<SessionInfo>, AppError> 
 /// Signs the user out everywhere.
 #[server(prefix = "/api/fn", endpoint = "admin_end_user_sessions")]
 pub async fn admin_end_user_sessions(id: i64) -> Result<(), AppError> {
-    use crate::server::{admin::service, http::client::ClientInfo, identity::current::require_admin};
+    use crate::server::{
+        admin::service, http::client::ClientInfo, identity::current::require_admin,
+    };
     let me = require_admin().await?;
     let client = ClientInfo::from_context(&me.state).await?;
     service::end_user_sessions(&me.state, &me, &client, &id.to_string()).await?;
@@ -61,7 +65,9 @@ pub async fn admin_audit(
     #[server(default)] page: Option<u32>,
     #[server(default)] per_page: Option<u32>,
 ) -> Result<AuditPage, AppError> {
-    use crate::server::{admin::service, http::parse::page_request, identity::current::require_admin};
+    use crate::server::{
+        admin::service, http::parse::page_request, identity::current::require_admin,
+    };
     let me = require_admin().await?;
     let text = |n: Option<u32>| n.map(|n| n.to_string());
     let page = page_request(text(page).as_deref(), text(per_page).as_deref())?;

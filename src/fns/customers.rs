@@ -26,7 +26,12 @@ pub async fn create_customer(
     };
     let me = require_admin().await?;
     let client = ClientInfo::from_context(&me.state).await?;
-    let new = NewCustomerRequest { name, email, company, plan };
+    let new = NewCustomerRequest {
+        name,
+        email,
+        company,
+        plan,
+    };
     service::create(&me.state, me.user.id, &client, &new).await
 }
 
@@ -45,7 +50,12 @@ pub async fn update_customer(
     };
     let me = require_admin().await?;
     let client = ClientInfo::from_context(&me.state).await?;
-    let change = UpdateCustomerRequest { name, email, company, plan };
+    let change = UpdateCustomerRequest {
+        name,
+        email,
+        company,
+        plan,
+    };
     service::update(&me.state, me.user.id, &client, &id.to_string(), &change).await
 }
 

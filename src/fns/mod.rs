@@ -33,7 +33,7 @@ impl FromServerFnError for AppError {
     fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
         match value {
             // The browser could not reach the server at all.
-            ServerFnErrorErr::Request(_) => AppError::unavailable("The server"),
+            ServerFnErrorErr::Request(_) => AppError::unreachable(),
             // The arguments did not decode: the request is malformed.
             ServerFnErrorErr::Args(message) => {
                 AppError::bad_request(format!("The arguments could not be read: {message}"))
@@ -56,9 +56,8 @@ impl FromServerFnError for AppError {
     /// server function signs the page out at once (and its guard sends the visitor to sign in).
     fn de(data: leptos::server_fn::Bytes) -> Self {
         use leptos::server_fn::Decodes;
-        let error = JsonEncoding::decode(data).unwrap_or_else(|err| {
-            Self::from_server_fn_error(ServerFnErrorErr::Deserialization(err.to_string()))
-        });
+        // Not the app's JSON: a proxy's error page in front of a server that is away.
+        let error = JsonEncoding::decode(data).unwrap_or_else(|_| AppError::unreachable());
         crate::auth::store::observe(&error);
         error
     }

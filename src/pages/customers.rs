@@ -126,14 +126,16 @@ fn SortedTable(list: Vec<Customer>) -> impl IntoView {
     let rows = move || {
         sorted(list.clone())
             .into_iter()
-            .map(|c| view! {
-                <tr>
-                    <td>{c.name}</td>
-                    <td>{c.email}</td>
-                    <td>{c.company}</td>
-                    <td>{c.plan}</td>
-                    <td>{c.created_at.get(..10).unwrap_or_default().to_owned()}</td>
-                </tr>
+            .map(|c| {
+                view! {
+                    <tr>
+                        <td>{c.name}</td>
+                        <td>{c.email}</td>
+                        <td>{c.company}</td>
+                        <td>{c.plan}</td>
+                        <td>{c.created_at.get(..10).unwrap_or_default().to_owned()}</td>
+                    </tr>
+                }
             })
             .collect_view()
     };

@@ -40,7 +40,11 @@ fn NameForm() -> impl IntoView {
         }
         Some(Err(err)) => {
             saved.set(false);
-            error.set(Some(err.field_message("name").unwrap_or(err.message()).to_owned()));
+            error.set(Some(
+                err.field_message("name")
+                    .unwrap_or(err.message())
+                    .to_owned(),
+            ));
         }
         None => {}
     });

@@ -70,16 +70,18 @@ fn Sessions(initial: Vec<SessionInfo>, #[prop(into)] reload: Callback<()>) -> im
         Some(Err(err)) => error.set(Some(err.message().to_owned())),
         None => {}
     });
-    let ended = Callback::new(move |outcome: (String, Result<(), AppError>)| match outcome {
-        (id, Ok(())) => {
-            sessions.update(|list| list.retain(|s| s.id != id));
-            error.set(None);
-            notice.set(Some("That session is signed out.".into()));
-        }
-        // Already gone (it expired, or another tab ended it): show what is left.
-        (_, Err(AppError::NotFound { .. })) => reload.run(()),
-        (_, Err(err)) => error.set(Some(err.message().to_owned())),
-    });
+    let ended = Callback::new(
+        move |outcome: (String, Result<(), AppError>)| match outcome {
+            (id, Ok(())) => {
+                sessions.update(|list| list.retain(|s| s.id != id));
+                error.set(None);
+                notice.set(Some("That session is signed out.".into()));
+            }
+            // Already gone (it expired, or another tab ended it): show what is left.
+            (_, Err(AppError::NotFound { .. })) => reload.run(()),
+            (_, Err(err)) => error.set(Some(err.message().to_owned())),
+        },
+    );
     let has_others = move || sessions.with(|list| list.iter().any(|s| !s.current));
 
     view! {

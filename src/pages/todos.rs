@@ -137,9 +137,7 @@ fn TodoItem(id: i64, todos: RwSignal<Vec<Todo>>, error: RwSignal<Option<String>>
     let remove = ServerAction::<DeleteTodo>::new();
     let editing = RwSignal::new(false);
 
-    let saved = Memo::new(move |_| {
-        todos.with(|list| list.iter().find(|t| t.id == id).cloned())
-    });
+    let saved = Memo::new(move |_| todos.with(|list| list.iter().find(|t| t.id == id).cloned()));
     // What the row shows: the saved todo, with the change under way laid over it.
     let shown = Memo::new(move |_| {
         let mut todo = saved.get()?;
@@ -178,6 +176,9 @@ fn TodoItem(id: i64, todos: RwSignal<Vec<Todo>>, error: RwSignal<Option<String>>
 
     let title = move || shown.with(|t| t.as_ref().map(|t| t.title.clone()).unwrap_or_default());
     let done = move || shown.with(|t| t.as_ref().is_some_and(|t| t.done));
+    // The rename field starts from the title as it is when the form opens.
+    let untracked_title =
+        move || shown.with_untracked(|t| t.as_ref().map(|t| t.title.clone()).unwrap_or_default());
     view! {
         <li class="todo" class:done=done hidden=move || remove.pending().get()>
             <ActionForm action=update attr:class="todo-check">
@@ -198,7 +199,7 @@ fn TodoItem(id: i64, todos: RwSignal<Vec<Todo>>, error: RwSignal<Option<String>>
                 <ActionForm action=update attr:class="todo-rename">
                     <input type="hidden" name="id" value=id/>
                     <label class="sr-only" for=format!("rename-{id}")>"New title"</label>
-                    <input id=format!("rename-{id}") name="title" value=title() maxlength="200" required autofocus/>
+                    <input id=format!("rename-{id}") name="title" value=untracked_title() maxlength="200" required autofocus/>
                     <button type="submit">"Save"</button>
                 </ActionForm>
             </Show>

@@ -125,11 +125,20 @@ async fn outage_under_load(app: &TestApp, proxy: &Proxy) {
     proxy.cut();
     tokio::time::sleep(Duration::from_millis(1500)).await;
     let (during, took) = me(app, &cookie).await;
+    let server_fn = reqwest::Client::new()
+        .post(app.url("/api/fn/list_todos"))
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .unwrap();
+    let server_fn = (server_fn.status(), server_fn.text().await.unwrap());
     let ready = app.get("/readyz").await.status();
     stop.store(true, Ordering::SeqCst);
     let (statuses, slowest) = running.await.unwrap();
 
     assert_eq!(during, StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(server_fn.0, StatusCode::SERVICE_UNAVAILABLE, "{}", server_fn.1);
+    assert!(server_fn.1.contains(r#""error":"unavailable""#), "{}", server_fn.1);
     assert!(took < Duration::from_secs(1), "503 took {took:?}");
     assert_eq!(ready, StatusCode::SERVICE_UNAVAILABLE);
     assert!(

@@ -18,5 +18,6 @@ mod multi_instance;
 mod openapi;
 mod operations;
 mod pages;
+mod server_fns;
 mod session_stores;
 mod sessions;

@@ -3,88 +3,74 @@
 
 use leptos::prelude::*;
 
-use super::{Load, Pager};
-use crate::{
-    api,
-    auth::use_auth,
-    components::{format::short_time, task::Scope},
-    domain::AuditEvent,
-};
+use super::Pager;
+use crate::{components::format::short_time, domain::AuditPage, fns::admin::admin_audit};
 
 /// Events per page: a screenful of recent activity.
 const PER_PAGE: u32 = 50;
 
 #[component]
 pub fn AuditPanel() -> impl IntoView {
-    let auth = use_auth();
-    let scope = Scope::current();
-    let events = RwSignal::new(Vec::<AuditEvent>::new());
-    let load = RwSignal::new(Load::Loading);
     let page = RwSignal::new(1_u32);
-    let per_page = RwSignal::new(PER_PAGE);
-    let total = RwSignal::new(0_u64);
-
-    let fetch = move || {
-        let p = page.get_untracked();
-        load.set(Load::Loading);
-        scope.spawn(async move {
-            match auth.check(api::admin_audit(p, PER_PAGE).await) {
-                Ok(found) if found.page == page.get_untracked() => {
-                    events.set(found.events);
-                    per_page.set(found.per_page);
-                    total.set(found.total);
-                    load.set(Load::Ready);
-                }
-                // An older page, answered after the visitor moved on.
-                Ok(_) => {}
-                Err(err) => load.set(Load::Failed(err.message().to_owned())),
-            }
-        });
-    };
-    Effect::new(move |_| fetch());
-
+    let events = Resource::new(
+        move || page.get(),
+        |page| admin_audit(Some(page), Some(PER_PAGE)),
+    );
     view! {
-        {move || match load.get() {
-            Load::Loading => view! { <p class="muted" aria-busy="true">"Loading the audit log…"</p> }.into_any(),
-            Load::Failed(message) => view! {
-                <div class="alert" role="alert">
-                    <p>"Could not load the audit log: " {message}</p>
-                    <button type="button" on:click=move |_| fetch()>"Retry"</button>
-                </div>
-            }
-            .into_any(),
-            Load::Ready if events.with_untracked(Vec::is_empty) => {
-                view! { <p class="muted">"Nothing has happened yet."</p> }.into_any()
-            }
-            Load::Ready => view! {
-                <table class="data audit">
-                    <thead>
-                        <tr>
-                            <th scope="col">"When"</th>
-                            <th scope="col">"Event"</th>
-                            <th scope="col">"Account"</th>
-                            <th scope="col">"By"</th>
-                            <th scope="col">"IP address"</th>
-                            <th scope="col">"Detail"</th>
+        <Transition fallback=|| view! { <p class="muted" aria-busy="true">"Loading the audit log…"</p> }>
+            {move || Suspend::new(async move {
+                match events.await {
+                    Ok(found) => view! { <AuditTable found page/> }.into_any(),
+                    Err(err) => view! {
+                        <div class="alert" role="alert">
+                            <p>"Could not load the audit log: " {err.message().to_owned()}</p>
+                            <button type="button" on:click=move |_| events.refetch()>"Retry"</button>
+                        </div>
+                    }
+                    .into_any(),
+                }
+            })}
+        </Transition>
+    }
+    .into_any()
+}
+
+#[component]
+fn AuditTable(found: AuditPage, page: RwSignal<u32>) -> impl IntoView {
+    let table = if found.events.is_empty() {
+        view! { <p class="muted">"Nothing has happened yet."</p> }.into_any()
+    } else {
+        view! {
+            <table class="data audit">
+                <thead>
+                    <tr>
+                        <th scope="col">"When"</th>
+                        <th scope="col">"Event"</th>
+                        <th scope="col">"Account"</th>
+                        <th scope="col">"By"</th>
+                        <th scope="col">"IP address"</th>
+                        <th scope="col">"Detail"</th>
+                    </tr>
+                </thead>
+                <tbody>
+                    {found.events.into_iter().map(|e| view! {
+                        <tr data-testid="audit-row" data-kind=e.kind.clone()>
+                            <td>{short_time(&e.at)}</td>
+                            <td>{label(&e.kind)}</td>
+                            <td>{e.email.unwrap_or_default()}</td>
+                            <td>{e.actor_email.unwrap_or_default()}</td>
+                            <td>{e.ip}</td>
+                            <td>{e.detail}</td>
                         </tr>
-                    </thead>
-                    <tbody>
-                        {events.get().into_iter().map(|e| view! {
-                            <tr data-testid="audit-row" data-kind=e.kind.clone()>
-                                <td>{short_time(&e.at)}</td>
-                                <td>{label(&e.kind)}</td>
-                                <td>{e.email.unwrap_or_default()}</td>
-                                <td>{e.actor_email.unwrap_or_default()}</td>
-                                <td>{e.ip}</td>
-                                <td>{e.detail}</td>
-                            </tr>
-                        }).collect_view()}
-                    </tbody>
-                </table>
-            }
-            .into_any(),
-        }}
-        <Pager page per_page total noun="events" on_change=move |_| fetch()/>
+                    }).collect_view()}
+                </tbody>
+            </table>
+        }
+        .into_any()
+    };
+    view! {
+        {table}
+        <Pager page per_page=found.per_page total=found.total noun="events"/>
     }
     .into_any()
 }

@@ -2,14 +2,10 @@
 
 use leptos::prelude::*;
 
-use super::Load;
 use crate::{
-    api,
-    auth::use_auth,
-    components::form::{reset_form, submitted_value},
-    components::task::Scope,
-    domain::{Customer, NewCustomerRequest, UpdateCustomerRequest, customer::Plan},
+    domain::{Customer, customer::Plan},
     error::AppError,
+    fns::customers::{CreateCustomer, DeleteCustomer, UpdateCustomer, list_customers},
 };
 
 /// A refusal as one line: the fields the server named, or its message.
@@ -26,83 +22,66 @@ fn describe(err: &AppError) -> String {
 
 #[component]
 pub fn CustomersPanel() -> impl IntoView {
-    let auth = use_auth();
-    let scope = Scope::current();
-    let customers = RwSignal::new(Vec::<Customer>::new());
-    let load = RwSignal::new(Load::Loading);
-    let error = RwSignal::new(None::<String>);
-
-    let fetch = move || {
-        load.set(Load::Loading);
-        scope.spawn(async move {
-            match auth.check(api::list_customers().await) {
-                Ok(list) => {
-                    customers.set(list);
-                    load.set(Load::Ready);
-                }
-                Err(err) => load.set(Load::Failed(err.message().to_owned())),
-            }
-        });
-    };
-    Effect::new(move |_| fetch());
-
-    let add = move |event: leptos::ev::SubmitEvent| {
-        event.prevent_default();
-        let body = NewCustomerRequest {
-            name: submitted_value(&event, "name"),
-            email: submitted_value(&event, "email"),
-            company: submitted_value(&event, "company"),
-            plan: Some(submitted_value(&event, "plan")),
-        };
-        let form = event.target();
-        error.set(None);
-        scope.spawn(async move {
-            match auth.check(api::create_customer(&body).await) {
-                Ok(created) => {
-                    customers.update(|list| list.push(created));
-                    if let Some(form) = form {
-                        reset_form(form);
+    let customers = Resource::new(|| (), |_| list_customers());
+    view! {
+        <Transition fallback=|| view! { <p class="muted" aria-busy="true">"Loading customers…"</p> }>
+            {move || Suspend::new(async move {
+                match customers.await {
+                    Ok(list) => view! { <CustomerAdmin initial=list/> }.into_any(),
+                    Err(err) => view! {
+                        <div class="alert" role="alert">
+                            <p>"Could not load customers: " {err.message().to_owned()}</p>
+                            <button type="button" on:click=move |_| customers.refetch()>"Retry"</button>
+                        </div>
                     }
+                    .into_any(),
                 }
-                Err(err) => error.set(Some(describe(&err))),
+            })}
+        </Transition>
+    }
+    .into_any()
+}
+
+/// The form that adds a customer, and the table of them with their edit and delete forms.
+#[component]
+fn CustomerAdmin(initial: Vec<Customer>) -> impl IntoView {
+    let customers = RwSignal::new(initial);
+    let error = RwSignal::new(None::<String>);
+    let create = ServerAction::<CreateCustomer>::new();
+    let form = NodeRef::<leptos::html::Form>::new();
+    Effect::new(move |_| match create.value().get() {
+        Some(Ok(created)) => {
+            error.set(None);
+            customers.update(|list| list.push(created));
+            if let Some(form) = form.get_untracked() {
+                form.reset();
             }
-        });
-    };
+        }
+        Some(Err(err)) => error.set(Some(describe(&err))),
+        None => {}
+    });
 
     view! {
-        <form class="card form customer-add" on:submit=add>
+        <ActionForm action=create node_ref=form attr:class="card form customer-add">
             <h2>"Add a customer"</h2>
             <CustomerFields customer=None/>
             <button class="primary" type="submit">"Add customer"</button>
-        </form>
+        </ActionForm>
         <p class="alert" role="alert" hidden=move || error.with(Option::is_none)>{move || error.get()}</p>
-        {move || match load.get() {
-            Load::Loading => view! { <p class="muted" aria-busy="true">"Loading customers…"</p> }.into_any(),
-            Load::Failed(message) => view! {
-                <div class="alert" role="alert">
-                    <p>"Could not load customers: " {message}</p>
-                    <button type="button" on:click=move |_| fetch()>"Retry"</button>
-                </div>
-            }
-            .into_any(),
-            Load::Ready => view! {
-                <table class="data customers-admin">
-                    <thead>
-                        <tr>
-                            <th scope="col">"Name"</th>
-                            <th scope="col">"Email"</th>
-                            <th scope="col">"Company"</th>
-                            <th scope="col">"Plan"</th>
-                            <th scope="col">"Actions"</th>
-                        </tr>
-                    </thead>
-                    <For each=move || customers.get() key=|c| format!("{c:?}") let:customer>
-                        <CustomerRow customer customers error/>
-                    </For>
-                </table>
-            }
-            .into_any(),
-        }}
+        <table class="data customers-admin">
+            <thead>
+                <tr>
+                    <th scope="col">"Name"</th>
+                    <th scope="col">"Email"</th>
+                    <th scope="col">"Company"</th>
+                    <th scope="col">"Plan"</th>
+                    <th scope="col">"Actions"</th>
+                </tr>
+            </thead>
+            <For each=move || customers.get() key=|c| format!("{c:?}") let:customer>
+                <CustomerRow customer customers error/>
+            </For>
+        </table>
     }
     .into_any()
 }
@@ -153,44 +132,31 @@ fn CustomerRow(
     customers: RwSignal<Vec<Customer>>,
     error: RwSignal<Option<String>>,
 ) -> impl IntoView {
-    let auth = use_auth();
-    let scope = Scope::current();
     let id = customer.id;
     let editing = RwSignal::new(false);
-    let save = move |event: leptos::ev::SubmitEvent| {
-        event.prevent_default();
-        let body = UpdateCustomerRequest {
-            name: Some(submitted_value(&event, "name")),
-            email: Some(submitted_value(&event, "email")),
-            company: Some(submitted_value(&event, "company")),
-            plan: Some(submitted_value(&event, "plan")),
-        };
-        error.set(None);
-        scope.spawn(async move {
-            match auth.check(api::update_customer(id, &body).await) {
-                Ok(saved) => {
-                    editing.set(false);
-                    customers.update(|list| {
-                        if let Some(slot) = list.iter_mut().find(|c| c.id == id) {
-                            *slot = saved;
-                        }
-                    });
+    let save = ServerAction::<UpdateCustomer>::new();
+    let delete = ServerAction::<DeleteCustomer>::new();
+    Effect::new(move |_| match save.value().get() {
+        Some(Ok(saved)) => {
+            error.set(None);
+            editing.set(false);
+            customers.update(|list| {
+                if let Some(slot) = list.iter_mut().find(|c| c.id == id) {
+                    *slot = saved;
                 }
-                Err(err) => error.set(Some(describe(&err))),
-            }
-        });
-    };
-    let delete = move |_| {
-        error.set(None);
-        scope.spawn(async move {
-            match auth.check(api::delete_customer(id).await) {
-                Ok(()) | Err(AppError::NotFound { .. }) => {
-                    customers.update(|list| list.retain(|c| c.id != id))
-                }
-                Err(err) => error.set(Some(describe(&err))),
-            }
-        });
-    };
+            });
+        }
+        Some(Err(err)) => error.set(Some(describe(&err))),
+        None => {}
+    });
+    Effect::new(move |_| match delete.value().get() {
+        Some(Ok(()) | Err(AppError::NotFound { .. })) => {
+            error.set(None);
+            customers.update(|list| list.retain(|c| c.id != id));
+        }
+        Some(Err(err)) => error.set(Some(describe(&err))),
+        None => {}
+    });
     let name = customer.name.clone();
     let edited = customer.clone();
     view! {
@@ -209,22 +175,34 @@ fn CustomerRow(
                     >
                         {move || if editing.get() { "Cancel" } else { "Edit" }}
                     </button>
-                    <button type="button" class="danger" aria-label=format!("Delete {}", customer.name) on:click=delete>
-                        "Delete"
-                    </button>
+                    <ActionForm action=delete attr:class="inline">
+                        <input type="hidden" name="id" value=id/>
+                        <button type="submit" class="danger" aria-label=format!("Delete {}", customer.name)>
+                            "Delete"
+                        </button>
+                    </ActionForm>
                 </td>
             </tr>
             <Show when=move || editing.get()>
                 <tr class="detail">
                     <td colspan="5">
-                        <form class="form customer-edit" on:submit=save>
-                            <CustomerFields customer=Some(edited.clone())/>
-                            <button class="primary" type="submit">"Save"</button>
-                        </form>
+                        <EditForm customer=edited.clone() save/>
                     </td>
                 </tr>
             </Show>
         </tbody>
     }
     .into_any()
+}
+
+#[component]
+fn EditForm(customer: Customer, save: ServerAction<UpdateCustomer>) -> impl IntoView {
+    let id = customer.id;
+    view! {
+        <ActionForm action=save attr:class="form customer-edit">
+            <input type="hidden" name="id" value=id/>
+            <CustomerFields customer=Some(customer)/>
+            <button class="primary" type="submit">"Save"</button>
+        </ActionForm>
+    }
 }

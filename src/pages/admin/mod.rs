@@ -9,10 +9,7 @@ mod users;
 use leptos::prelude::*;
 use leptos_meta::Title;
 
-use crate::{
-    auth::{RequireAdmin, RequireAuth},
-    components::load::Load,
-};
+use crate::auth::{RequireAdmin, RequireAuth};
 
 #[component]
 pub fn AdminPage() -> impl IntoView {
@@ -76,32 +73,21 @@ fn AdminConsole() -> impl IntoView {
     .into_any()
 }
 
-/// "Previous · Page 2 of 5 (83 users) · Next". Changing the page calls `on_change`.
+/// "Previous · Page 2 of 5 (83 users) · Next". Changing `page` loads that page (the panel's
+/// Resource reads it).
 #[component]
-fn Pager(
-    page: RwSignal<u32>,
-    #[prop(into)] per_page: Signal<u32>,
-    #[prop(into)] total: Signal<u64>,
-    noun: &'static str,
-    #[prop(into)] on_change: Callback<()>,
-) -> impl IntoView {
-    let pages = move || {
-        let per_page = u64::from(per_page.get().max(1));
-        total.get().div_ceil(per_page).max(1) as u32
-    };
-    let go = move |to: u32| {
-        page.set(to);
-        on_change.run(());
-    };
+fn Pager(page: RwSignal<u32>, per_page: u32, total: u64, noun: &'static str) -> impl IntoView {
+    let pages = u64::from(per_page.max(1));
+    let pages = total.div_ceil(pages).max(1) as u32;
     view! {
         <nav class="pager" aria-label=format!("{noun} pages")>
-            <button type="button" disabled=move || { page.get() <= 1 } on:click=move |_| go(page.get_untracked() - 1)>
+            <button type="button" disabled=move || { page.get() <= 1 } on:click=move |_| page.update(|p| *p -= 1)>
                 "Previous"
             </button>
             <span aria-live="polite">
-                {move || format!("Page {} of {} ({} {noun})", page.get(), pages(), total.get())}
+                {move || format!("Page {} of {pages} ({total} {noun})", page.get())}
             </span>
-            <button type="button" disabled=move || { page.get() >= pages() } on:click=move |_| go(page.get_untracked() + 1)>
+            <button type="button" disabled=move || { page.get() >= pages } on:click=move |_| page.update(|p| *p += 1)>
                 "Next"
             </button>
         </nav>

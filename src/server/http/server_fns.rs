@@ -40,10 +40,9 @@ pub async fn protect(request: Request, next: Next) -> Response {
     // Leptos reads the body through axum's limit, which this sets for a body of unknown length.
     let limited = DefaultBodyLimit::max(BODY_LIMIT).layer(next);
     let Ok(mut response) = limited.oneshot(request).await;
-    response.headers_mut().insert(
-        header::CACHE_CONTROL,
-        HeaderValue::from_static("no-store"),
-    );
+    response
+        .headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     if response.status() == StatusCode::INTERNAL_SERVER_ERROR
         && response.headers().contains_key(SERVER_FN_ERROR)
     {

@@ -8,7 +8,11 @@ use crate::{
 };
 
 /// Renames the user; answers the account as it now is (401 if it has just been deleted).
-pub async fn rename(state: &AppState, user_id: i64, raw_name: &str) -> Result<CurrentUser, AppError> {
+pub async fn rename(
+    state: &AppState,
+    user_id: i64,
+    raw_name: &str,
+) -> Result<CurrentUser, AppError> {
     let name = field("name", DisplayName::parse(raw_name))?;
     let user = state
         .accounts()
