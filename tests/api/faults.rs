@@ -137,8 +137,17 @@ async fn outage_under_load(app: &TestApp, proxy: &Proxy) {
     let (statuses, slowest) = running.await.unwrap();
 
     assert_eq!(during, StatusCode::SERVICE_UNAVAILABLE);
-    assert_eq!(server_fn.0, StatusCode::SERVICE_UNAVAILABLE, "{}", server_fn.1);
-    assert!(server_fn.1.contains(r#""error":"unavailable""#), "{}", server_fn.1);
+    assert_eq!(
+        server_fn.0,
+        StatusCode::SERVICE_UNAVAILABLE,
+        "{}",
+        server_fn.1
+    );
+    assert!(
+        server_fn.1.contains(r#""error":"unavailable""#),
+        "{}",
+        server_fn.1
+    );
     assert!(took < Duration::from_secs(1), "503 took {took:?}");
     assert_eq!(ready, StatusCode::SERVICE_UNAVAILABLE);
     assert!(

@@ -60,7 +60,11 @@ fn every_server_function_is_a_post_under_the_prefix() {
         .map(|(path, _)| path.strip_prefix("/api/fn/").expect("under /api/fn/"))
         .collect();
     for (path, method) in &registered {
-        assert_eq!(method, Method::POST, "{path}: only POST, so no GET changes state");
+        assert_eq!(
+            method,
+            Method::POST,
+            "{path}: only POST, so no GET changes state"
+        );
     }
     for expected in [
         "list_todos",
@@ -82,7 +86,10 @@ fn every_server_function_is_a_post_under_the_prefix() {
         "admin_end_user_sessions",
         "admin_audit",
     ] {
-        assert!(names.contains(expected), "{expected} is registered: {names:?}");
+        assert!(
+            names.contains(expected),
+            "{expected} is registered: {names:?}"
+        );
     }
 }
 
@@ -119,11 +126,26 @@ async fn every_private_page_is_rendered_with_the_users_data(db: Database, sessio
     assert!(todos.contains("water the ferns"), "/todos: {todos}");
     assert!(!todos.contains("Loading todos"), "/todos: {todos}");
     assert!(profile.contains(&user_email), "/profile: {profile}");
-    assert!(profile.contains(r#"value="Test User""#), "/profile: {profile}");
-    assert!(sessions_page.contains("This device"), "/sessions: {sessions_page}");
-    assert!(sessions_page.contains("127.0.0.1"), "/sessions: {sessions_page}");
-    assert!(customers.contains("Grace Hopper"), "/customers: {customers}");
-    assert!(customers.contains("grace@navy.example"), "/customers: {customers}");
+    assert!(
+        profile.contains(r#"value="Test User""#),
+        "/profile: {profile}"
+    );
+    assert!(
+        sessions_page.contains("This device"),
+        "/sessions: {sessions_page}"
+    );
+    assert!(
+        sessions_page.contains("127.0.0.1"),
+        "/sessions: {sessions_page}"
+    );
+    assert!(
+        customers.contains("Grace Hopper"),
+        "/customers: {customers}"
+    );
+    assert!(
+        customers.contains("grace@navy.example"),
+        "/customers: {customers}"
+    );
     assert!(admin.contains(&user_email), "/admin lists users: {admin}");
     assert!(admin.contains(&admin_email), "/admin lists users: {admin}");
     assert!(!admin.contains("Loading users"), "/admin: {admin}");
@@ -151,7 +173,11 @@ async fn every_server_function_refuses_a_cross_site_post_with_a_valid_cookie(
                 .send()
                 .await
                 .unwrap();
-            assert_eq!(response.status(), StatusCode::FORBIDDEN, "{path} with {header}");
+            assert_eq!(
+                response.status(),
+                StatusCode::FORBIDDEN,
+                "{path} with {header}"
+            );
             assert_eq!(json(response).await["error"], "forbidden", "{path}");
         }
     }
@@ -224,7 +250,13 @@ async fn server_functions_answer_with_the_apis_error_kinds(db: Database, session
             "conflict",
         ),
         (
-            call(&app, &app.client, "admin_user_sessions", &[("id", &user_id)]).await,
+            call(
+                &app,
+                &app.client,
+                "admin_user_sessions",
+                &[("id", &user_id)],
+            )
+            .await,
             StatusCode::OK,
             "",
         ),
@@ -279,7 +311,16 @@ async fn a_form_post_without_javascript_changes_a_todo_and_returns_to_the_page(
 ) {
     let app = TestApp::spawn(db, sessions).await;
     app.sign_up(&app.client).await;
-    let created = json(call(&app, &app.client, "create_todo", &[("title", "paint the fence")]).await).await;
+    let created = json(
+        call(
+            &app,
+            &app.client,
+            "create_todo",
+            &[("title", "paint the fence")],
+        )
+        .await,
+    )
+    .await;
     let id = created["id"].as_i64().unwrap().to_string();
 
     // What a browser sends for an <ActionForm> before the WASM has loaded.

@@ -48,7 +48,24 @@ pub async fn protect(request: Request, next: Next) -> Response {
     {
         return with_error_status(response).await;
     }
+    if response.status().is_redirection() {
+        tidy_location(&mut response);
+    }
     response
+}
+
+/// A plain form post is sent back to the page it came from; Leptos leaves an empty query
+/// there (`/todos?`) where it strips an earlier error. The page is the same without it.
+fn tidy_location(response: &mut Response) {
+    let tidied = response
+        .headers()
+        .get(header::LOCATION)
+        .and_then(|location| location.to_str().ok())
+        .and_then(|location| location.strip_suffix('?'))
+        .and_then(|location| HeaderValue::from_str(location).ok());
+    if let Some(location) = tidied {
+        response.headers_mut().insert(header::LOCATION, location);
+    }
 }
 
 /// Gives a failed answer its error's status. The body is the error (small); one that cannot be
