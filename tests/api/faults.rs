@@ -131,7 +131,11 @@ async fn outage_under_load(app: &TestApp, proxy: &Proxy) {
         .send()
         .await
         .unwrap();
-    let server_fn = (server_fn.status(), server_fn.text().await.unwrap());
+    let server_fn = (
+        server_fn.status(),
+        server_fn.headers().get("retry-after").cloned(),
+        server_fn.text().await.unwrap(),
+    );
     let ready = app.get("/readyz").await.status();
     stop.store(true, Ordering::SeqCst);
     let (statuses, slowest) = running.await.unwrap();

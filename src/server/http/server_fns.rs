@@ -76,15 +76,12 @@ async fn with_error_status(response: Response) -> Response {
         return (StatusCode::INTERNAL_SERVER_ERROR, parts.headers).into_response();
     };
     if let Ok(error) = serde_json::from_slice::<AppError>(&bytes) {
-        parts.status =
-            StatusCode::from_u16(error.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-        if let AppError::RateLimited {
-            retry_after_secs, ..
-        } = error
-        {
-            parts
-                .headers
-                .insert(header::RETRY_AFTER, HeaderValue::from(retry_after_secs));
+        // The API's own answer for this error gives the status and `Retry-After`; the headers
+        // the function set (a cookie removal, say) stay.
+        let answer = error.into_response();
+        parts.status = answer.status();
+        if let Some(wait) = answer.headers().get(header::RETRY_AFTER) {
+            parts.headers.insert(header::RETRY_AFTER, wait.clone());
         }
     }
     Response::from_parts(parts, Body::from(bytes))
