@@ -2,4 +2,5 @@
 
 pub mod form;
 pub mod format;
+pub mod load;
 pub mod nav;

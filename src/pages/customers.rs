@@ -5,8 +5,8 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 
 use crate::{
-    auth::RequireAuth, domain::Customer, error::AppError, fns::customers::list_customers,
-    pages::forbidden::Forbidden,
+    auth::RequireAuth, components::load::LoadFailed, domain::Customer, error::AppError,
+    fns::customers::list_customers, pages::forbidden::Forbidden,
 };
 
 #[component]
@@ -79,10 +79,7 @@ fn CustomerTable() -> impl IntoView {
                     Ok(list) => view! { <SortedTable list/> }.into_any(),
                     Err(AppError::Forbidden { .. }) => view! { <Forbidden/> }.into_any(),
                     Err(err) => view! {
-                        <div class="alert" role="alert">
-                            <p>"Could not load customers: " {err.message().to_owned()}</p>
-                            <button type="button" on:click=move |_| customers.refetch()>"Retry"</button>
-                        </div>
+                        <LoadFailed what="customers" error=err retry=move || customers.refetch()/>
                     }
                     .into_any(),
                 }

@@ -7,6 +7,7 @@ use leptos_meta::Title;
 use crate::{
     auth::RequireAuth,
     components::format::short_time,
+    components::load::LoadFailed,
     domain::{SessionInfo, device},
     error::AppError,
     fns::sessions::{EndOtherSessions, EndSession, list_sessions},
@@ -41,10 +42,7 @@ fn SessionList() -> impl IntoView {
                 match sessions.await {
                     Ok(list) => view! { <Sessions initial=list reload=move || sessions.refetch()/> }.into_any(),
                     Err(err) => view! {
-                        <div class="alert" role="alert">
-                            <p>"Could not load your sessions: " {err.message().to_owned()}</p>
-                            <button type="button" on:click=move |_| sessions.refetch()>"Retry"</button>
-                        </div>
+                        <LoadFailed what="your sessions" error=err retry=move || sessions.refetch()/>
                     }
                     .into_any(),
                 }

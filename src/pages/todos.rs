@@ -12,6 +12,7 @@ use leptos_meta::Title;
 
 use crate::{
     auth::RequireAuth,
+    components::load::LoadFailed,
     domain::Todo,
     error::AppError,
     fns::todos::{CreateTodo, DeleteTodo, UpdateTodo, list_todos},
@@ -38,12 +39,9 @@ fn Todos() -> impl IntoView {
                     match todos.await {
                         Ok(list) => view! { <TodoList initial=list/> }.into_any(),
                         Err(err) => view! {
-                            <div class="alert" role="alert">
-                                <p>"Could not load your todos: " {err.message().to_owned()}</p>
-                                <button type="button" on:click=move |_| todos.refetch()>"Retry"</button>
-                            </div>
-                        }
-                        .into_any(),
+                        <LoadFailed what="your todos" error=err retry=move || todos.refetch()/>
+                    }
+                    .into_any(),
                     }
                 })}
             </Suspense>

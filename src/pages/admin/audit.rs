@@ -4,7 +4,10 @@
 use leptos::prelude::*;
 
 use super::Pager;
-use crate::{components::format::short_time, domain::AuditPage, fns::admin::admin_audit};
+use crate::{
+    components::format::short_time, components::load::LoadFailed, domain::AuditPage,
+    fns::admin::admin_audit,
+};
 
 /// Events per page: a screenful of recent activity.
 const PER_PAGE: u32 = 50;
@@ -22,10 +25,7 @@ pub fn AuditPanel() -> impl IntoView {
                 match events.await {
                     Ok(found) => view! { <AuditTable found page/> }.into_any(),
                     Err(err) => view! {
-                        <div class="alert" role="alert">
-                            <p>"Could not load the audit log: " {err.message().to_owned()}</p>
-                            <button type="button" on:click=move |_| events.refetch()>"Retry"</button>
-                        </div>
+                        <LoadFailed what="the audit log" error=err retry=move || events.refetch()/>
                     }
                     .into_any(),
                 }

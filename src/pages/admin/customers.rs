@@ -3,6 +3,7 @@
 use leptos::prelude::*;
 
 use crate::{
+    components::load::LoadFailed,
     domain::{Customer, customer::Plan},
     error::AppError,
     fns::customers::{CreateCustomer, DeleteCustomer, UpdateCustomer, list_customers},
@@ -29,10 +30,7 @@ pub fn CustomersPanel() -> impl IntoView {
                 match customers.await {
                     Ok(list) => view! { <CustomerAdmin initial=list/> }.into_any(),
                     Err(err) => view! {
-                        <div class="alert" role="alert">
-                            <p>"Could not load customers: " {err.message().to_owned()}</p>
-                            <button type="button" on:click=move |_| customers.refetch()>"Retry"</button>
-                        </div>
+                        <LoadFailed what="customers" error=err retry=move || customers.refetch()/>
                     }
                     .into_any(),
                 }

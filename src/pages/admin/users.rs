@@ -6,6 +6,7 @@ use super::Pager;
 use crate::{
     auth::use_auth,
     components::form::submitted_value,
+    components::load::LoadFailed,
     domain::{AdminUserView, UserPage},
     fns::admin::{AdminEndUserSessions, AdminUpdateUser, admin_list_users, admin_user_sessions},
     pages::sessions::SessionItem,
@@ -36,10 +37,7 @@ pub fn UsersPanel() -> impl IntoView {
                 match found.await {
                     Ok(found) => view! { <UserTable found page/> }.into_any(),
                     Err(err) => view! {
-                        <div class="alert" role="alert">
-                            <p>"Could not load users: " {err.message().to_owned()}</p>
-                            <button type="button" on:click=move |_| found.refetch()>"Retry"</button>
-                        </div>
+                        <LoadFailed what="users" error=err retry=move || found.refetch()/>
                     }
                     .into_any(),
                 }
