@@ -145,12 +145,13 @@ async fn outage_under_load(app: &TestApp, proxy: &Proxy) {
         server_fn.0,
         StatusCode::SERVICE_UNAVAILABLE,
         "{}",
-        server_fn.1
+        server_fn.2
     );
+    assert_eq!(server_fn.1.as_ref().map(|v| v.as_bytes()), Some(&b"1"[..]));
     assert!(
-        server_fn.1.contains(r#""error":"unavailable""#),
+        server_fn.2.contains(r#""error":"unavailable""#),
         "{}",
-        server_fn.1
+        server_fn.2
     );
     assert!(took < Duration::from_secs(1), "503 took {took:?}");
     assert_eq!(ready, StatusCode::SERVICE_UNAVAILABLE);
