@@ -28,6 +28,8 @@ on_every_backend!(
     while_google_is_unreachable_google_sign_in_is_503_and_passwords_still_work,
     linking_to_a_password_account_needs_a_verified_email,
     identity_is_keyed_on_sub_not_email,
+    a_verified_email_never_moves_an_account_to_another_google_identity,
+    two_google_identities_racing_to_link_one_account_leave_one_linked,
     disabled_accounts_get_403_and_admin_emails_apply,
     the_hosted_domain_allow_list_checks_hd,
     without_a_client_id_google_sign_in_is_404,
@@ -464,6 +466,103 @@ async fn identity_is_keyed_on_sub_not_email(db: Database, sessions: Sessions) {
     assert_eq!(
         first["id"], second["id"],
         "same sub, same account, whatever the email says"
+    );
+}
+
+async fn a_verified_email_never_moves_an_account_to_another_google_identity(
+    db: Database,
+    sessions: Sessions,
+) {
+    let jwks = Jwks::start(JWKS_1).await;
+    let app = app_with(db, sessions, &jwks, vec![]).await;
+    let email = unique_email();
+    let owner = app.new_client();
+    let issued = nonce(&app, &owner).await;
+    let created = post_credential(
+        &app,
+        &owner,
+        &sign(&claims(&email, &issued), "test-key-1", KEY_1),
+    )
+    .await;
+    assert_eq!(created.status(), StatusCode::OK);
+    let account: Value = created.json().await.unwrap();
+
+    // Another Google identity claiming the same, verified, address (G5).
+    let attacker = app.new_client();
+    let issued = nonce(&app, &attacker).await;
+    let mut other = claims(&email, &issued);
+    other["sub"] = json!("another-google-identity");
+    let refused = post_credential(&app, &attacker, &sign(&other, "test-key-1", KEY_1)).await;
+
+    assert_eq!(refused.status(), StatusCode::CONFLICT);
+    assert_eq!(refused.json::<Value>().await.unwrap()["error"], "conflict");
+    assert_eq!(app.me_status(&attacker).await, StatusCode::UNAUTHORIZED);
+    // The owner's identity still opens the same account.
+    let again = app.new_client();
+    let issued = nonce(&app, &again).await;
+    let back: Value = post_credential(
+        &app,
+        &again,
+        &sign(&claims(&email, &issued), "test-key-1", KEY_1),
+    )
+    .await
+    .json()
+    .await
+    .unwrap();
+    assert_eq!(back["id"], account["id"]);
+    let failures = gatehouse::server::audit::page(
+        &app.state.db,
+        None,
+        &gatehouse::domain::PageRequest {
+            page: 1,
+            per_page: 20,
+        },
+    )
+    .await
+    .unwrap();
+    assert!(
+        failures
+            .0
+            .iter()
+            .any(|e| e.kind == "sign_in_failed" && e.detail.contains("different Google account")),
+        "the refusal is audited"
+    );
+}
+
+async fn two_google_identities_racing_to_link_one_account_leave_one_linked(
+    db: Database,
+    sessions: Sessions,
+) {
+    let jwks = Jwks::start(JWKS_1).await;
+    let app = app_with(db, sessions, &jwks, vec![]).await;
+    let email = app.sign_up(&app.new_client()).await;
+    let mut attempts = Vec::new();
+    for sub in [
+        "first-identity",
+        "second-identity",
+        "third-identity",
+        "fourth-identity",
+    ] {
+        let browser = app.new_client();
+        let issued = nonce(&app, &browser).await;
+        let mut token = claims(&email, &issued);
+        token["sub"] = json!(sub);
+        attempts.push((browser, sign(&token, "test-key-1", KEY_1)));
+    }
+
+    let statuses =
+        futures::future::join_all(attempts.iter().map(|(browser, token)| async {
+            post_credential(&app, browser, token).await.status()
+        }))
+        .await;
+
+    let linked = statuses.iter().filter(|s| **s == StatusCode::OK).count();
+    assert_eq!(linked, 1, "exactly one identity links: {statuses:?}");
+    assert!(
+        statuses
+            .iter()
+            .all(|s| *s == StatusCode::OK || *s == StatusCode::CONFLICT),
+        "{statuses:?}"
     );
 }
 

@@ -105,7 +105,8 @@ impl<'a> Accounts<'a> {
         self.announce(changed).await
     }
 
-    /// Links a Google account (by its `sub`); `None` when no such user exists.
+    /// Links a Google account (by its `sub`) to a user that has none; `None` when no such
+    /// unlinked user exists.
     pub async fn link_google(&self, id: i64, sub: &str) -> Result<Option<User>, AccountError> {
         let changed = users::link_google(self.db, id, sub).await?;
         self.announce(changed).await

@@ -220,14 +220,16 @@ pub async fn by_google_sub(db: &Db, sub: &str) -> Result<Option<User>, sqlx::Err
     on_db!(db, pool => sqlx::query_as::<_, User>(&sql).bind(sub).fetch_optional(pool).await)
 }
 
-/// Links a Google account (by its `sub`) to an existing user.
+/// Links a Google account (by its `sub`) to an existing user that has none yet; `None` when the
+/// user is gone or already linked.
 pub(super) async fn link_google(
     db: &Db,
     id: i64,
     sub: &str,
 ) -> Result<Changed<Option<User>>, sqlx::Error> {
     let sql = format!(
-        "UPDATE users SET google_sub = $1, updated_at = $2 WHERE id = $3 RETURNING {COLUMNS}"
+        "UPDATE users SET google_sub = $1, updated_at = $2 WHERE id = $3 AND google_sub IS NULL \
+         RETURNING {COLUMNS}"
     );
     on_db!(db, pool => sqlx::query_as::<_, User>(&sql).bind(sub).bind(now()).bind(id).fetch_optional(pool).await)
         .map(Changed)

@@ -78,6 +78,11 @@ pub async fn sign_in(
         Err(AppError::Unauthenticated { message }) => {
             return Err(refuse(state, client, &message).await);
         }
+        Err(conflict @ AppError::Conflict { .. }) => {
+            let detail = "google: the email's account is linked to a different Google account";
+            sign_in::refused(state, Some(&identity.email), client, Method::Google, detail).await;
+            return Err(conflict);
+        }
         Err(other) => return Err(other),
     };
     sign_in::complete(state, session, user, Method::Google, arrival, client).await
@@ -111,11 +116,18 @@ async fn account_for(
         message: "the Google account has no usable email".into(),
     })?;
     if let Some(existing) = users::by_email(&state.db, &email).await? {
+        // An account already linked to another Google identity keeps it: the email alone
+        // never moves an account to a different `sub`.
+        if existing.google_sub.is_some() {
+            return Err(linked_elsewhere());
+        }
+        // Links only while still unlinked, so two identities racing for one account cannot
+        // both win.
         let linked = state
             .accounts()
             .link_google(existing.id, &identity.sub)
             .await?
-            .ok_or_else(AppError::unauthenticated)?;
+            .ok_or_else(linked_elsewhere)?;
         return Ok((linked, Arrival::SignIn));
     }
     let new = NewUser {
@@ -133,6 +145,14 @@ async fn account_for(
         )),
         Err(err) => Err(err.into()),
     }
+}
+
+/// The answer for a Google identity whose verified email belongs to an account linked to a
+/// different Google identity (G5).
+fn linked_elsewhere() -> AppError {
+    AppError::conflict(
+        "This email's account is linked to a different Google account. Sign in with that one, or with the password.",
+    )
 }
 
 /// The name Google gave, cut to fit, or the email's local part.
