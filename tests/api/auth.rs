@@ -20,6 +20,7 @@ on_every_backend!(
     changing_the_password_ends_other_sessions,
     todos_are_private_to_their_owner,
     the_store_never_holds_a_usable_session_id,
+    an_overlong_email_is_refused_before_throttling_or_auditing,
 );
 
 async fn sign_up_signs_in_with_a_hardened_cookie(db: Database, sessions: Sessions) {
@@ -802,4 +803,49 @@ async fn sign_ins_and_failures_are_audited_without_secrets() {
     );
     let dump = format!("{events:?}");
     assert!(!dump.contains(PASSWORD) && !dump.contains("a wrong password"));
+}
+
+async fn an_overlong_email_is_refused_before_throttling_or_auditing(
+    db: Database,
+    sessions: Sessions,
+) {
+    let app = TestApp::spawn(db, sessions).await;
+    let email = app.sign_up(&app.new_client()).await;
+    let audit_rows = || async {
+        gatehouse::server::audit::page(
+            &app.state.db,
+            None,
+            &gatehouse::domain::PageRequest {
+                page: 1,
+                per_page: 1,
+            },
+        )
+        .await
+        .unwrap()
+        .1
+    };
+    let before = audit_rows().await;
+    let long = format!("{}@example.com", "a".repeat(300));
+
+    // Well past every throttle limit (5 per account and IP, 50 per IP).
+    for _ in 0..60 {
+        let response = app
+            .log_in(&app.new_client(), &long, "some password here")
+            .await;
+        assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        let body: Value = response.json().await.unwrap();
+        assert_eq!(body["fields"][0]["field"], "email", "{body}");
+        assert!(
+            !body.to_string().contains("aaaaaaaaaa"),
+            "not echoed: {body}"
+        );
+    }
+
+    assert_eq!(audit_rows().await, before, "no audit row for any of them");
+    let owner = app.log_in(&app.new_client(), &email, PASSWORD).await;
+    assert_eq!(
+        owner.status(),
+        StatusCode::OK,
+        "nothing was counted against this IP"
+    );
 }

@@ -30,6 +30,7 @@ const KEYS: &[(&str, &str)] = &[
         "SESSION_ABSOLUTE_LIFETIME_SECS",
     ),
     ("session_cookie_secure", "SESSION_COOKIE_SECURE"),
+    ("allow_insecure_cookies", "ALLOW_INSECURE_COOKIES"),
     ("max_sessions_per_user", "MAX_SESSIONS_PER_USER"),
     ("trusted_proxies", "TRUSTED_PROXIES"),
     ("cors_allowed_origins", "CORS_ALLOWED_ORIGINS"),
@@ -82,6 +83,9 @@ pub struct Settings {
     pub session_absolute_lifetime_secs: u64,
     /// Whether the session cookie is `Secure` (and `__Host-` prefixed).
     pub session_cookie_secure: bool,
+    /// Lets a release build listen beyond loopback with `session_cookie_secure = false` (a
+    /// TLS-terminating proxy that speaks plain http to the app on a private network, say).
+    pub allow_insecure_cookies: bool,
     /// How many sessions one user may have at once; signing in beyond it ends the oldest.
     /// 0: no limit.
     pub max_sessions_per_user: u32,
@@ -122,6 +126,7 @@ impl Default for Settings {
             session_absolute_lifetime_secs: 12 * 60 * 60,
             // Secure unless the settings file says this is plain-http development.
             session_cookie_secure: true,
+            allow_insecure_cookies: false,
             max_sessions_per_user: 10,
             trusted_proxies: Vec::new(),
             cors_allowed_origins: Vec::new(),
@@ -214,6 +219,14 @@ impl Settings {
         if self.database_kind().is_none() {
             return bad("database_url", "must start with sqlite:// or postgres://");
         }
+        if self.refuses_insecure_cookies(RELEASE_BUILD) {
+            return bad(
+                "session_cookie_secure",
+                "is false while the server listens beyond loopback: session cookies would travel \
+                 in the clear. Turn it on, or set `allow_insecure_cookies` \
+                 (env ALLOW_INSECURE_COOKIES) to true if TLS ends in front of the app",
+            );
+        }
         if let Some(url) = &self.redis_url
             && !(url.expose().starts_with("redis://") || url.expose().starts_with("rediss://"))
         {
@@ -228,10 +241,11 @@ impl Settings {
                 "must be at least session_idle_timeout_secs",
             );
         }
-        if !(self.google_jwks_url.starts_with("https://")
-            || self.google_jwks_url.starts_with("http://"))
-        {
-            return bad("google_jwks_url", "must be an http(s) URL");
+        if !jwks_url_is_safe(&self.google_jwks_url) {
+            return bad(
+                "google_jwks_url",
+                "must be an https URL (plain http only on loopback, for tests)",
+            );
         }
         if let Some(id) = &self.google_client_id
             && id.trim().is_empty()
@@ -350,6 +364,44 @@ impl fmt::Debug for Secret {
     }
 }
 
+/// Whether this is a release build: the one that production runs.
+#[cfg(not(debug_assertions))]
+const RELEASE_BUILD: bool = true;
+
+/// Development and test builds may listen anywhere with plain-http cookies.
+#[cfg(debug_assertions)]
+const RELEASE_BUILD: bool = false;
+
+impl Settings {
+    /// Whether a server built as `release` would send its session cookie without `Secure` to
+    /// clients beyond this machine, unasked.
+    fn refuses_insecure_cookies(&self, release: bool) -> bool {
+        release
+            && !self.session_cookie_secure
+            && !self.allow_insecure_cookies
+            && !self.site_addr.ip().is_loopback()
+    }
+}
+
+/// Google's keys decide who may sign in: they are fetched over TLS, or from this machine.
+fn jwks_url_is_safe(url: &str) -> bool {
+    if url.starts_with("https://") {
+        return true;
+    }
+    let Some(rest) = url.strip_prefix("http://") else {
+        return false;
+    };
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
+    let host = match authority.rsplit_once(':') {
+        Some((host, port)) if port.chars().all(|c| c.is_ascii_digit()) => host,
+        _ => authority,
+    };
+    matches!(host, "localhost" | "[::1]")
+        || host
+            .parse::<std::net::Ipv4Addr>()
+            .is_ok_and(|ip| ip.is_loopback())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -426,5 +478,52 @@ mod tests {
     fn secrets_never_print() {
         let settings = load_in_jail("", &[("DATABASE_URL", "postgres://u:hunter2@h/db")]).unwrap();
         assert!(!format!("{settings:?}").contains("hunter2"));
+    }
+
+    #[test]
+    fn google_keys_come_over_tls_or_from_this_machine() {
+        for url in [
+            "https://www.googleapis.com/oauth2/v3/certs",
+            "http://127.0.0.1:9000/jwks.json",
+            "http://localhost/jwks.json",
+            "http://[::1]:80/jwks.json",
+        ] {
+            assert!(super::jwks_url_is_safe(url), "{url}");
+        }
+        for url in [
+            "http://www.googleapis.com/oauth2/v3/certs",
+            "http://127.0.0.1.evil.example/jwks.json",
+            "http://localhost.evil.example:80/jwks.json",
+            "ftp://127.0.0.1/jwks.json",
+            "www.googleapis.com",
+        ] {
+            assert!(!super::jwks_url_is_safe(url), "{url}");
+        }
+        let err = load_in_jail("", &[("GOOGLE_JWKS_URL", "http://keys.example/jwks")]).unwrap_err();
+        assert!(err.contains("GOOGLE_JWKS_URL"), "{err}");
+    }
+
+    #[test]
+    fn a_release_server_beyond_loopback_needs_secure_cookies_or_says_so() {
+        let plain = |addr: &str, allow: bool| Settings {
+            site_addr: addr.parse().unwrap(),
+            session_cookie_secure: false,
+            allow_insecure_cookies: allow,
+            ..Settings::default()
+        };
+        assert!(plain("0.0.0.0:3000", false).refuses_insecure_cookies(true));
+        assert!(plain("10.0.0.7:3000", false).refuses_insecure_cookies(true));
+        assert!(!plain("0.0.0.0:3000", true).refuses_insecure_cookies(true));
+        assert!(!plain("127.0.0.1:3000", false).refuses_insecure_cookies(true));
+        assert!(!plain("[::1]:3000", false).refuses_insecure_cookies(true));
+        assert!(
+            !plain("0.0.0.0:3000", false).refuses_insecure_cookies(false),
+            "debug builds"
+        );
+        let secure = Settings {
+            site_addr: "0.0.0.0:3000".parse().unwrap(),
+            ..Settings::default()
+        };
+        assert!(!secure.refuses_insecure_cookies(true));
     }
 }

@@ -16,7 +16,8 @@ pub async fn healthz() -> impl IntoResponse {
 }
 
 /// `GET /readyz`: 200 when the database and the session store both answer; otherwise 503 with
-/// a body naming each dependency that failed and why.
+/// a body naming each dependency that failed. The backend's own error text (which can name
+/// hosts, users and versions) goes to the log only.
 pub async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
     let (database, sessions) = tokio::join!(
         probe(async { state.db.ping().await.map_err(anyhow::Error::from) }),
@@ -47,7 +48,7 @@ async fn probe(check: impl Future<Output = anyhow::Result<()>>) -> Result<(), St
         Ok(Ok(())) => Ok(()),
         Ok(Err(err)) => {
             tracing::warn!(error = format!("{err:#}"), "readiness check failed");
-            Err(format!("{err}"))
+            Err("not answering (see the server log)".to_owned())
         }
         Err(_) => Err(format!("no answer within {} ms", PROBE_TIMEOUT.as_millis())),
     }

@@ -6,7 +6,7 @@ use tower_sessions::Session;
 
 use super::hashing;
 use crate::{
-    domain::{DisplayName, Email, Password, SignupRequest},
+    domain::{DisplayName, Email, Password, SignupRequest, email},
     error::AppError,
     server::{
         audit::{self, Event, Kind},
@@ -109,6 +109,14 @@ async fn check_credentials(
     password: Password,
     method: Method,
 ) -> Result<User, AppError> {
+    // Too long to be anyone's address: refused before it reaches the throttle, the audit trail,
+    // a log line or the hasher (X6), so nobody can store or hash megabytes through it.
+    if raw_email.trim().len() > email::MAX_LEN {
+        return Err(AppError::validation(
+            "email",
+            format!("must be at most {} characters", email::MAX_LEN),
+        ));
+    }
     // An address that cannot exist is treated exactly like an unknown one.
     let email = Email::parse(raw_email).ok();
     let throttle_key = email.as_ref().map_or_else(
