@@ -136,7 +136,8 @@ async fn outage_under_load(app: &TestApp, proxy: &Proxy) {
         server_fn.headers().get("retry-after").cloned(),
         server_fn.text().await.unwrap(),
     );
-    let ready = app.get("/readyz").await.status();
+    let ready = app.get("/readyz").await;
+    let (ready, ready_body) = (ready.status(), ready.text().await.unwrap());
     stop.store(true, Ordering::SeqCst);
     let (statuses, slowest) = running.await.unwrap();
 
@@ -155,6 +156,17 @@ async fn outage_under_load(app: &TestApp, proxy: &Proxy) {
     );
     assert!(took < Duration::from_secs(1), "503 took {took:?}");
     assert_eq!(ready, StatusCode::SERVICE_UNAVAILABLE);
+    // It names the part that is down, never the backend's own error text.
+    let report: serde_json::Value = serde_json::from_str(&ready_body).unwrap();
+    for check in report["checks"].as_array().unwrap() {
+        if check["status"] == "down" {
+            let why = check["error"].as_str().unwrap();
+            assert!(
+                why == "not answering (see the server log)" || why.starts_with("no answer within"),
+                "{ready_body}"
+            );
+        }
+    }
     assert!(
         statuses.iter().all(|s| *s == 200 || *s == 503),
         "only 200 or 503 under the outage: {:?}",
