@@ -10,6 +10,7 @@ on_every_backend!(
     the_login_form_works_without_javascript,
     the_signup_form_reports_field_errors_and_signs_in,
     a_cross_site_form_post_is_refused,
+    an_oversized_form_post_is_refused_unread,
     customers_are_listed_for_signed_in_users_only,
     the_login_page_offers_google_only_when_configured,
     the_admin_page_is_forbidden_to_users_and_rendered_for_admins,
@@ -164,6 +165,34 @@ async fn a_cross_site_form_post_is_refused(db: Database, sessions: Sessions) {
         .unwrap();
 
     assert_eq!(response.status(), StatusCode::FORBIDDEN);
+}
+
+async fn an_oversized_form_post_is_refused_unread(db: Database, sessions: Sessions) {
+    let app = TestApp::spawn(db, sessions).await;
+    let email = app.sign_up(&app.new_client()).await;
+    let padding = "x".repeat(gatehouse::server::http::BODY_LIMIT);
+
+    for path in ["/auth/login", "/auth/signup"] {
+        let browser = app.new_client();
+        let response = browser
+            .post(app.url(path))
+            .form(&[
+                ("email", email.as_str()),
+                ("password", PASSWORD),
+                ("name", "Big"),
+                ("next", padding.as_str()),
+            ])
+            .send()
+            .await
+            .unwrap();
+
+        assert_eq!(response.status(), StatusCode::PAYLOAD_TOO_LARGE, "{path}");
+        assert_eq!(
+            app.me_status(&browser).await,
+            StatusCode::UNAUTHORIZED,
+            "{path}"
+        );
+    }
 }
 
 async fn customers_are_listed_for_signed_in_users_only(db: Database, sessions: Sessions) {

@@ -8,7 +8,7 @@ use axum::serve::ListenerExt;
 use axum::{
     Router,
     body::Body,
-    extract::{Request, State},
+    extract::{DefaultBodyLimit, Request, State},
     http::{HeaderValue, Method, StatusCode, header},
     middleware::{self, Next},
     response::{IntoResponse, Response},
@@ -38,6 +38,7 @@ use crate::{
         api,
         db::Db,
         http::{
+            BODY_LIMIT,
             proxies::Network,
             security::{self, CookiePolicy},
             server_fns,
@@ -179,8 +180,15 @@ pub fn router(state: AppState) -> Router {
         .route("/metrics", get(metrics::render))
         .route("/api/docs", get(api::openapi::docs_page))
         .merge(api::router(cors(settings)))
-        .route("/auth/login", post(forms::log_in_form))
-        .route("/auth/signup", post(forms::sign_up_form))
+        // The no-JavaScript forms read no more than the API does (X6).
+        .route(
+            "/auth/login",
+            post(forms::log_in_form).layer(DefaultBodyLimit::max(BODY_LIMIT)),
+        )
+        .route(
+            "/auth/signup",
+            post(forms::sign_up_form).layer(DefaultBodyLimit::max(BODY_LIMIT)),
+        )
         .leptos_routes_with_context(
             &state,
             routes,
