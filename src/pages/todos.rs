@@ -85,7 +85,7 @@ fn TodoList(initial: Vec<Todo>) -> impl IntoView {
             }
         }
     });
-    let pending = move || {
+    let pending = Memo::new(move |_| {
         create
             .submissions()
             .get()
@@ -94,8 +94,8 @@ fn TodoList(initial: Vec<Todo>) -> impl IntoView {
             .filter(|(_, s)| s.pending().get())
             .filter_map(|(index, s)| Some((index, s.input().get()?.title.trim().to_owned())))
             .collect::<Vec<_>>()
-    };
-    let nothing = move || todos.with(Vec::is_empty) && pending().is_empty();
+    });
+    let nothing = move || todos.with(Vec::is_empty) && pending.with(Vec::is_empty);
 
     view! {
         <p class="alert" role="alert" hidden=move || error.with(Option::is_none)>
@@ -114,7 +114,7 @@ fn TodoList(initial: Vec<Todo>) -> impl IntoView {
                 <TodoItem id todos error/>
             </For>
             <For
-                each=pending
+                each=move || pending.get()
                 key=|(index, _)| *index
                 children=|(_, title)| view! {
                     <li class="todo pending" aria-busy="true">

@@ -74,7 +74,7 @@ fn is_same_site(headers: &HeaderMap) -> bool {
 }
 
 /// `host[:port]` of an absolute http(s) URL.
-fn authority(url: &str) -> Option<&str> {
+pub fn authority(url: &str) -> Option<&str> {
     let rest = url
         .strip_prefix("https://")
         .or_else(|| url.strip_prefix("http://"))?;

@@ -388,17 +388,22 @@ fn jwks_url_is_safe(url: &str) -> bool {
     if url.starts_with("https://") {
         return true;
     }
-    let Some(rest) = url.strip_prefix("http://") else {
+    let Some(authority) = url
+        .starts_with("http://")
+        .then(|| crate::server::http::security::authority(url))
+        .flatten()
+    else {
         return false;
     };
-    let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
     let host = match authority.rsplit_once(':') {
         Some((host, port)) if port.chars().all(|c| c.is_ascii_digit()) => host,
         _ => authority,
     };
-    matches!(host, "localhost" | "[::1]")
+    host == "localhost"
         || host
-            .parse::<std::net::Ipv4Addr>()
+            .trim_start_matches('[')
+            .trim_end_matches(']')
+            .parse::<std::net::IpAddr>()
             .is_ok_and(|ip| ip.is_loopback())
 }
 
