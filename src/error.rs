@@ -27,6 +27,10 @@ pub enum AppError {
     /// Signed in, but not allowed (403).
     #[error("{message}")]
     Forbidden { message: String },
+    /// Signed in, but the action is sensitive and the sign-in is not recent: confirm who you are
+    /// (`POST /api/auth/reauth`), then try again (403).
+    #[error("{message}")]
+    ReauthRequired { message: String },
     /// No such thing, or not yours (404).
     #[error("{message}")]
     NotFound { message: String },
@@ -85,6 +89,12 @@ impl AppError {
         }
     }
 
+    pub fn reauth_required() -> Self {
+        Self::ReauthRequired {
+            message: "Confirm it is you to continue.".into(),
+        }
+    }
+
     pub fn not_found(what: &str) -> Self {
         Self::NotFound {
             message: format!("{what} not found."),
@@ -128,7 +138,7 @@ impl AppError {
         match self {
             Self::BadRequest { .. } => 400,
             Self::Unauthenticated { .. } => 401,
-            Self::Forbidden { .. } => 403,
+            Self::Forbidden { .. } | Self::ReauthRequired { .. } => 403,
             Self::NotFound { .. } => 404,
             Self::Conflict { .. } => 409,
             Self::Validation { .. } => 422,
@@ -145,6 +155,7 @@ impl AppError {
             | Self::BadRequest { message }
             | Self::Unauthenticated { message }
             | Self::Forbidden { message }
+            | Self::ReauthRequired { message }
             | Self::NotFound { message }
             | Self::Conflict { message }
             | Self::RateLimited { message, .. }
@@ -180,6 +191,7 @@ mod tests {
             (AppError::bad_request("bad json"), "bad_request", 400),
             (AppError::unauthenticated(), "unauthenticated", 401),
             (AppError::forbidden("no"), "forbidden", 403),
+            (AppError::reauth_required(), "reauth_required", 403),
             (AppError::not_found("Todo"), "not_found", 404),
             (AppError::conflict("taken"), "conflict", 409),
             (AppError::rate_limited(30), "rate_limited", 429),

@@ -1,6 +1,6 @@
 //! The browser's typed client for the JSON API (`docs/api.md`), for what the pages do outside
-//! server functions: signing in, up and out (so the session cookie is set by the same answers
-//! other clients get) and the cached `/api/users/me` check. Every call returns the server's
+//! server functions: signing in, up and out and confirming who one is (so the session cookie is
+//! set by the same answers other clients get) and the cached `/api/users/me` check. Every call returns the server's
 //! [`AppError`] on failure, or [`AppError::Unavailable`] when the server cannot be reached. The
 //! methods and paths come from [`paths`], the table the server registers its routes from. The
 //! pages' data goes through the server functions of [`crate::fns`].
@@ -11,7 +11,7 @@ use serde::{Serialize, de::DeserializeOwned};
 
 use crate::{
     domain::{
-        CurrentUser, GoogleCredential, GoogleNonce, LoginRequest, SignupRequest,
+        CurrentUser, GoogleCredential, GoogleNonce, LoginRequest, ReauthRequest, SignupRequest,
         paths::{self, *},
     },
     error::AppError,
@@ -55,4 +55,9 @@ pub async fn google_nonce() -> Result<GoogleNonce, AppError> {
 
 pub async fn sign_in_with_google(body: &GoogleCredential) -> Result<CurrentUser, AppError> {
     call(GOOGLE_SIGN_IN, Some(body)).await
+}
+
+/// Confirms who the signed-in user is (step-up), so a sensitive action may go ahead.
+pub async fn reauthenticate(body: &ReauthRequest) -> Result<(), AppError> {
+    call_empty(REAUTH, Some(body)).await
 }

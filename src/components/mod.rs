@@ -4,3 +4,4 @@ pub mod form;
 pub mod format;
 pub mod load;
 pub mod nav;
+pub mod reauth;

@@ -56,6 +56,17 @@ pub struct ChangePasswordRequest {
     pub new_password: String,
 }
 
+/// `POST /api/auth/reauth`: confirm who you are with the password, or with a fresh Google ID
+/// token (issued for a nonce from `GET /api/auth/google/nonce`). Exactly one of the two.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(schemars::JsonSchema))]
+pub struct ReauthRequest {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub password: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub credential: Option<String>,
+}
+
 /// One todo.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(schemars::JsonSchema))]

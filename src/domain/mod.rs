@@ -5,6 +5,7 @@ pub mod customer;
 pub mod device;
 pub mod dto;
 pub mod email;
+pub mod form_error;
 pub mod next;
 pub mod password;
 pub mod paths;

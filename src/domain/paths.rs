@@ -60,6 +60,7 @@ pub const LOG_IN: Endpoint = Endpoint::new(Post, "/auth/login");
 pub const LOG_OUT: Endpoint = Endpoint::new(Post, "/auth/logout");
 pub const GOOGLE_NONCE: Endpoint = Endpoint::new(Get, "/auth/google/nonce");
 pub const GOOGLE_SIGN_IN: Endpoint = Endpoint::new(Post, "/auth/google");
+pub const REAUTH: Endpoint = Endpoint::new(Post, "/auth/reauth");
 
 pub const GET_ME: Endpoint = Endpoint::new(Get, "/users/me");
 pub const UPDATE_ME: Endpoint = Endpoint::new(Patch, "/users/me");

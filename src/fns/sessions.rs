@@ -31,6 +31,6 @@ pub async fn end_other_sessions() -> Result<(), AppError> {
     };
     let me = require_user().await?;
     let client = ClientInfo::from_context(&me.state).await?;
-    service::end_others(&me.state, me.owner(), &me.session, &client).await?;
+    service::end_others(&me.state, me.owner(), &me.session, &me.auth, &client).await?;
     Ok(())
 }

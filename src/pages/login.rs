@@ -11,8 +11,8 @@ use leptos_router::{
 
 use crate::{
     auth::{complete_sign_in, google, use_auth},
-    components::form::{Field, FormError, submitted_value},
-    domain::{GoogleCredential, LoginRequest, next::safe_next},
+    components::form::{self, Field, submitted_value},
+    domain::{GoogleCredential, LoginRequest, form_error::FormError, next::safe_next},
     error::AppError,
 };
 
@@ -22,10 +22,14 @@ pub fn LoginPage() -> impl IntoView {
     let query = use_query_map();
     let navigate = use_navigate();
     let next = move || query.with(|q| q.get("next"));
-    // Set by the server when a form post without JavaScript failed.
-    let error = RwSignal::new(query.with_untracked(|q| q.get("error")));
+    // Set by the server when a form post without JavaScript failed: a code, shown only as this
+    // page's own message for it.
+    let error = RwSignal::new(query.with_untracked(|q| {
+        q.get("error")
+            .and_then(|code| FormError::from_code(&code))
+            .map(|error| error.message().to_owned())
+    }));
     let password_error = RwSignal::new(None::<String>);
-    let email = Signal::derive(move || query.with(|q| q.get("email").unwrap_or_default()));
     let pending = RwSignal::new(false);
     let google_error = RwSignal::new(None::<String>);
     // Each Google attempt consumes its nonce; a failed one starts over with a new nonce.
@@ -91,9 +95,9 @@ pub fn LoginPage() -> impl IntoView {
         <section class="card auth-card">
             <h1>"Sign in"</h1>
             <form class="form" method="post" action="/auth/login" on:submit=on_submit novalidate>
-                <FormError message=error/>
+                <form::FormError message=error/>
                 <input type="hidden" name="next" value=move || next().unwrap_or_default()/>
-                <Field name="email" label="Email" kind="email" autocomplete="username" value=email
+                <Field name="email" label="Email" kind="email" autocomplete="username"
                     error=Signal::derive(|| None::<String>) required=true/>
                 <Field name="password" label="Password" kind="password" autocomplete="current-password"
                     error=password_error required=true/>
@@ -110,7 +114,7 @@ pub fn LoginPage() -> impl IntoView {
                         <div class="google" hidden=move || auth.google_client_id().with(Option::is_none)>
                             <p class="divider"><span>"or"</span></p>
                             <div id="google-button" data-testid="google-button"></div>
-                            <FormError message=google_error/>
+                            <form::FormError message=google_error/>
                         </div>
                     }
                 })}

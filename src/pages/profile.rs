@@ -5,8 +5,12 @@ use leptos_meta::Title;
 
 use crate::{
     auth::{RequireAuth, use_auth},
-    components::form::{Field, FormError},
+    components::{
+        form::{Field, FormError},
+        reauth::ReauthPrompt,
+    },
     domain::password,
+    error::AppError,
     fns::profile::{ChangePassword, UpdateProfile},
 };
 
@@ -92,6 +96,14 @@ fn PasswordForm() -> impl IntoView {
     let current_error = RwSignal::new(None::<String>);
     let new_error = RwSignal::new(None::<String>);
     let done = RwSignal::new(false);
+    // Shown when the session must confirm who it is first; confirming submits the form again.
+    let reauth = RwSignal::new(false);
+    let retry = move || {
+        reauth.set(false);
+        if let Some(form) = form.get_untracked() {
+            let _ = form.request_submit();
+        }
+    };
     Effect::new(move |_| {
         let Some(outcome) = change.value().get() else {
             return;
@@ -101,6 +113,7 @@ fn PasswordForm() -> impl IntoView {
         new_error.set(None);
         done.set(false);
         match outcome {
+            Err(AppError::ReauthRequired { .. }) => reauth.set(true),
             Ok(user) => {
                 done.set(true);
                 if let Some(form) = form.get_untracked() {
@@ -138,5 +151,8 @@ fn PasswordForm() -> impl IntoView {
                 {move || done.get().then_some("Password saved. Your other sessions were signed out.")}
             </p>
         </ActionForm>
+        <Show when=move || reauth.get()>
+            <ReauthPrompt on_confirmed=move |()| retry()/>
+        </Show>
     }
 }

@@ -6,8 +6,7 @@ use leptos_meta::Title;
 
 use crate::{
     auth::RequireAuth,
-    components::format::short_time,
-    components::load::LoadFailed,
+    components::{format::short_time, load::LoadFailed, reauth::ReauthPrompt},
     domain::{SessionInfo, device},
     error::AppError,
     fns::sessions::{EndOtherSessions, EndSession, list_sessions},
@@ -59,12 +58,15 @@ fn Sessions(initial: Vec<SessionInfo>, #[prop(into)] reload: Callback<()>) -> im
     let error = RwSignal::new(None::<String>);
     let notice = RwSignal::new(None::<String>);
     let end_others = ServerAction::<EndOtherSessions>::new();
+    // Ending every other session needs a recent sign-in: confirming it retries.
+    let reauth = RwSignal::new(false);
     Effect::new(move |_| match end_others.value().get() {
         Some(Ok(())) => {
             sessions.update(|list| list.retain(|s| s.current));
             error.set(None);
             notice.set(Some("Every other session is signed out.".into()));
         }
+        Some(Err(AppError::ReauthRequired { .. })) => reauth.set(true),
         Some(Err(err)) => error.set(Some(err.message().to_owned())),
         None => {}
     });
@@ -95,6 +97,12 @@ fn Sessions(initial: Vec<SessionInfo>, #[prop(into)] reload: Callback<()>) -> im
                 "Sign out all other sessions"
             </button>
         </ActionForm>
+        <Show when=move || reauth.get()>
+            <ReauthPrompt on_confirmed=move |()| {
+                reauth.set(false);
+                end_others.dispatch(EndOtherSessions {});
+            }/>
+        </Show>
     }
     .into_any()
 }

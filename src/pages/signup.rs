@@ -9,8 +9,13 @@ use leptos_router::{
 
 use crate::{
     auth::{complete_sign_in, use_auth},
-    components::form::{Field, FormError, submitted_value},
-    domain::{SignupRequest, next::safe_next, password},
+    components::form::{self, submitted_value},
+    domain::{
+        SignupRequest,
+        form_error::{Field, FormError},
+        next::safe_next,
+        password,
+    },
     error::AppError,
 };
 
@@ -20,17 +25,25 @@ pub fn SignupPage() -> impl IntoView {
     let query = use_query_map();
     let navigate = use_navigate();
     let next = move || query.with(|q| q.get("next"));
-    // Errors a server-handled form post (no JavaScript) sent back in the query.
-    let from_query = |key: &str| {
-        let key = key.to_owned();
-        query.with_untracked(|q| q.get(&key))
+    // A form post without JavaScript that failed comes back with codes: the failure, and the
+    // fields refused. Each is shown as this page's own message; unknown codes are ignored.
+    let (failure, invalid) = query.with_untracked(|q| (q.get("error"), q.get("invalid")));
+    let error = RwSignal::new(
+        failure
+            .and_then(|code| FormError::from_code(&code))
+            .map(|error| error.message().to_owned()),
+    );
+    let refused = |field: Field| {
+        let listed = invalid.as_deref().is_some_and(|codes| {
+            codes
+                .split(',')
+                .any(|code| Field::from_code(code) == Some(field))
+        });
+        RwSignal::new(listed.then(|| field.message().to_owned()))
     };
-    let error = RwSignal::new(from_query("error"));
-    let email_error = RwSignal::new(from_query("error_email"));
-    let password_error = RwSignal::new(from_query("error_password"));
-    let name_error = RwSignal::new(from_query("error_name"));
-    let email = Signal::derive(move || query.with(|q| q.get("email").unwrap_or_default()));
-    let name = Signal::derive(move || query.with(|q| q.get("name").unwrap_or_default()));
+    let email_error = refused(Field::Email);
+    let password_error = refused(Field::Password);
+    let name_error = refused(Field::Name);
     let pending = RwSignal::new(false);
 
     let on_submit = move |event: leptos::ev::SubmitEvent| {
@@ -64,12 +77,12 @@ pub fn SignupPage() -> impl IntoView {
         <section class="card auth-card">
             <h1>"Create your account"</h1>
             <form class="form" method="post" action="/auth/signup" on:submit=on_submit novalidate>
-                <FormError message=error/>
+                <form::FormError message=error/>
                 <input type="hidden" name="next" value=move || next().unwrap_or_default()/>
-                <Field name="name" label="Name" autocomplete="name" value=name error=name_error required=true/>
-                <Field name="email" label="Email" kind="email" autocomplete="username" value=email
+                <form::Field name="name" label="Name" autocomplete="name" error=name_error required=true/>
+                <form::Field name="email" label="Email" kind="email" autocomplete="username"
                     error=email_error required=true/>
-                <Field name="password" label="Password" kind="password" autocomplete="new-password"
+                <form::Field name="password" label="Password" kind="password" autocomplete="new-password"
                     error=password_error required=true
                     hint=format!("At least {} characters; {} or more is better.", password::MIN_LEN, password::SUGGESTED_LEN)/>
                 <button class="primary" type="submit" disabled=move || pending.get()>

@@ -16,6 +16,7 @@ on_every_backend!(
     admins_list_and_end_a_users_sessions,
     the_audit_log_records_who_did_what_newest_first,
     admins_manage_customers_and_everyone_signed_in_reads_them,
+    two_admins_taking_each_others_access_at_once_leave_an_admin,
 );
 
 async fn admin_app(db: Database, sessions: Sessions) -> (TestApp, String) {
@@ -498,4 +499,102 @@ async fn admins_manage_customers_and_everyone_signed_in_reads_them(
     assert_eq!(gone.status(), StatusCode::NOT_FOUND);
     assert_eq!(gone_edit.status(), StatusCode::NOT_FOUND);
     assert_eq!(deleted_again.status(), StatusCode::NOT_FOUND);
+}
+
+/// How many enabled admins there are.
+async fn enabled_admins(app: &TestApp) -> i64 {
+    gatehouse::on_db!(&app.state.db, pool => sqlx::query_scalar(
+        "SELECT COUNT(*) FROM users WHERE is_admin AND NOT disabled",
+    )
+    .fetch_one(pool)
+    .await
+    .unwrap())
+}
+
+async fn two_admins_taking_each_others_access_at_once_leave_an_admin(
+    db: Database,
+    sessions: Sessions,
+) {
+    let (app, _) = admin_app(db, sessions).await;
+    let first_id = app.user_id(&app.client).await;
+    for (round, change) in [
+        json!({"is_admin": false}),
+        json!({"disabled": true}),
+        json!({"is_admin": false}),
+        json!({"disabled": true}),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        // Arrange: a second admin, promoted by the first, signed in on its own browser.
+        let second = app.new_client();
+        app.sign_up(&second).await;
+        let second_id = app.user_id(&second).await;
+        let promoted = patch_user(&app, &app.client, second_id, json!({"is_admin": true})).await;
+        assert_eq!(promoted.status(), StatusCode::OK);
+
+        // Act: each takes the other's access at the same moment.
+        let (one, two) = tokio::join!(
+            patch_user(&app, &app.client, second_id, change.clone()),
+            patch_user(&app, &second, first_id, change.clone()),
+        );
+
+        // Assert: never no admin; at most one of the two changes went through.
+        let statuses = [one.status(), two.status()];
+        assert!(
+            enabled_admins(&app).await >= 1,
+            "round {round}: nobody can administer any more ({statuses:?})"
+        );
+        assert!(
+            statuses.iter().filter(|s| **s == StatusCode::OK).count() <= 1,
+            "round {round}: {statuses:?}"
+        );
+        // Start over from the first admin alone, whoever won.
+        if two.status() == StatusCode::OK {
+            let restore = match change.get("is_admin") {
+                Some(_) => "UPDATE users SET is_admin = TRUE WHERE id = $1",
+                None => "UPDATE users SET disabled = FALSE WHERE id = $1",
+            };
+            gatehouse::on_db!(&app.state.db, pool => sqlx::query(restore)
+                .bind(first_id)
+                .execute(pool)
+                .await
+                .map(drop)
+                .unwrap());
+            app.state
+                .sessions
+                .inner()
+                .announce_user_change()
+                .await
+                .unwrap();
+            // The first admin's session ended with the disabling, or rotates with the role.
+            if app.me_status(&app.client).await != StatusCode::OK {
+                let email: String = gatehouse::on_db!(&app.state.db, pool => sqlx::query_scalar(
+                    "SELECT email FROM users WHERE id = $1",
+                )
+                .bind(first_id)
+                .fetch_one(pool)
+                .await
+                .unwrap());
+                assert_eq!(
+                    app.log_in(&app.client, &email, PASSWORD).await.status(),
+                    200
+                );
+            }
+        }
+        gatehouse::on_db!(&app.state.db, pool => sqlx::query(
+            "UPDATE users SET is_admin = FALSE, disabled = TRUE WHERE id = $1",
+        )
+        .bind(second_id)
+        .execute(pool)
+        .await
+        .map(drop)
+        .unwrap());
+        app.state
+            .sessions
+            .inner()
+            .announce_user_change()
+            .await
+            .unwrap();
+    }
 }

@@ -33,6 +33,9 @@ on_every_backend!(
     disabled_accounts_get_403_and_admin_emails_apply,
     the_hosted_domain_allow_list_checks_hd,
     without_a_client_id_google_sign_in_is_404,
+    parallel_posts_of_one_nonce_sign_in_once,
+    a_google_only_account_confirms_with_google_before_setting_a_password,
+    signing_in_with_google_again_replaces_this_browsers_session,
 );
 
 const CLIENT_ID: &str = "test-client.apps.googleusercontent.com";
@@ -590,6 +593,17 @@ async fn disabled_accounts_get_403_and_admin_emails_apply(db: Database, sessions
     .unwrap();
     assert_eq!(user["is_admin"], true);
 
+    // Another admin remains, so this one may be disabled.
+    let other = gatehouse::domain::Email::parse(&unique_email()).unwrap();
+    let name = gatehouse::domain::DisplayName::parse("Other Admin").unwrap();
+    let another_admin = gatehouse::server::identity::users::NewUser {
+        email: &other,
+        name: &name,
+        password_hash: None,
+        google_sub: None,
+        is_admin: true,
+    };
+    app.state.accounts().create(another_admin).await.unwrap();
     app.state
         .accounts()
         .set_disabled(user["id"].as_i64().unwrap(), true)
@@ -666,4 +680,164 @@ async fn without_a_client_id_google_sign_in_is_404(db: Database, sessions: Sessi
     );
     let post = post_credential(&app, &app.client, "x.y.z").await;
     assert_eq!(post.status(), StatusCode::NOT_FOUND);
+}
+
+async fn parallel_posts_of_one_nonce_sign_in_once(db: Database, sessions: Sessions) {
+    let jwks = Jwks::start(JWKS_1).await;
+    let app = app_with(db, sessions, &jwks, vec![]).await;
+    let response = app.get("/api/auth/google/nonce").await;
+    let cookie = crate::common::session_cookie(&response).unwrap();
+    let issued = response.json::<Value>().await.unwrap()["nonce"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let token = sign(&claims(&unique_email(), &issued), "test-key-1", KEY_1);
+
+    // Eight posts of the same token from the same browser session, at once.
+    let posts = (0..8).map(|_| {
+        let (url, cookie, token) = (app.url("/api/auth/google"), cookie.clone(), token.clone());
+        tokio::spawn(async move {
+            reqwest::Client::new()
+                .post(url)
+                .header("cookie", cookie)
+                .json(&json!({ "credential": token }))
+                .send()
+                .await
+                .unwrap()
+                .status()
+        })
+    });
+    let statuses: Vec<StatusCode> = futures::future::join_all(posts)
+        .await
+        .into_iter()
+        .map(Result::unwrap)
+        .collect();
+
+    let signed_in = statuses.iter().filter(|s| **s == StatusCode::OK).count();
+    assert_eq!(
+        signed_in, 1,
+        "the nonce was used more than once: {statuses:?}"
+    );
+    assert!(
+        statuses
+            .iter()
+            .all(|s| [StatusCode::OK, StatusCode::UNAUTHORIZED].contains(s)),
+        "{statuses:?}"
+    );
+}
+
+async fn a_google_only_account_confirms_with_google_before_setting_a_password(
+    db: Database,
+    sessions: Sessions,
+) {
+    use reqwest::Method;
+    let jwks = Jwks::start(JWKS_1).await;
+    let app = app_with(db, sessions, &jwks, vec![]).await;
+    let browser = app.new_client();
+    let email = unique_email();
+    let first = nonce(&app, &browser).await;
+    let signed_in = post_credential(
+        &app,
+        &browser,
+        &sign(&claims(&email, &first), "test-key-1", KEY_1),
+    )
+    .await;
+    assert_eq!(signed_in.status(), StatusCode::OK);
+    let cookie = crate::common::session_cookie(&signed_in).unwrap();
+    crate::step_up::age_sign_in(&app, &cookie, 11 * 60).await;
+    let set_password = || {
+        let body = json!({"new_password": "a first password here"});
+        app.call(&browser, Method::POST, "/api/users/me/password", Some(body))
+    };
+
+    // An old session gets no first password.
+    let refused = set_password().await;
+    assert_eq!(refused.status(), StatusCode::FORBIDDEN);
+    assert_eq!(
+        refused.json::<Value>().await.unwrap()["error"],
+        "reauth_required"
+    );
+    let no_password = app
+        .call(
+            &browser,
+            Method::POST,
+            "/api/auth/reauth",
+            Some(json!({"password": "anything at all"})),
+        )
+        .await;
+    assert_eq!(no_password.status(), StatusCode::FORBIDDEN);
+
+    // Another Google account does not confirm this one; a stale nonce does not either.
+    let other = nonce(&app, &browser).await;
+    let stranger = sign(&claims(&unique_email(), &other), "test-key-1", KEY_1);
+    let wrong_account = app
+        .call(
+            &browser,
+            Method::POST,
+            "/api/auth/reauth",
+            Some(json!({"credential": stranger})),
+        )
+        .await;
+    assert_eq!(wrong_account.status(), StatusCode::FORBIDDEN);
+    let reused = sign(&claims(&email, &other), "test-key-1", KEY_1);
+    let stale = app
+        .call(
+            &browser,
+            Method::POST,
+            "/api/auth/reauth",
+            Some(json!({"credential": reused})),
+        )
+        .await;
+    assert_eq!(stale.status(), StatusCode::FORBIDDEN, "that nonce was used");
+    assert_eq!(
+        app.me_status(&browser).await,
+        StatusCode::OK,
+        "still signed in"
+    );
+
+    let fresh = nonce(&app, &browser).await;
+    let mine = sign(&claims(&email, &fresh), "test-key-1", KEY_1);
+    let confirmed = app
+        .call(
+            &browser,
+            Method::POST,
+            "/api/auth/reauth",
+            Some(json!({"credential": mine})),
+        )
+        .await;
+    assert_eq!(confirmed.status(), StatusCode::NO_CONTENT);
+    assert_eq!(set_password().await.status(), StatusCode::NO_CONTENT);
+    let login = app
+        .log_in(&app.new_client(), &email, "a first password here")
+        .await;
+    assert_eq!(login.status(), StatusCode::OK);
+}
+
+async fn signing_in_with_google_again_replaces_this_browsers_session(
+    db: Database,
+    sessions: Sessions,
+) {
+    let jwks = Jwks::start(JWKS_1).await;
+    let app = app_with(db, sessions, &jwks, vec![]).await;
+    let browser = app.new_client();
+    let email = unique_email();
+    for _ in 0..3 {
+        let issued = nonce(&app, &browser).await;
+        let token = sign(&claims(&email, &issued), "test-key-1", KEY_1);
+        assert_eq!(
+            post_credential(&app, &browser, &token).await.status(),
+            StatusCode::OK
+        );
+    }
+
+    let listed: Vec<Value> = browser
+        .get(app.url("/api/sessions"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(listed.len(), 1, "{listed:?}");
+    assert_eq!(listed[0]["current"], true);
 }

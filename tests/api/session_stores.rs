@@ -1,7 +1,7 @@
 //! The conformance suite every session store passes: the embedded SQL store (on SQLite and on
 //! PostgreSQL), the Redis store, and the keyed-hashing store the app runs, in front of either.
 //! Create, load, save, delete, expiry, an unknown id, a taken id, and a save after a delete,
-//! which must not bring the session back (SECURITY S4). Plus the stored bytes, pinned.
+//! which must not bring the session back, even when they race (SECURITY S4, S11). Plus the stored bytes, pinned.
 
 use std::time::Duration;
 
@@ -98,6 +98,30 @@ async fn conforms(store: &impl SessionStore) {
         store.load(&first.id).await.unwrap().is_none(),
         "a save after a delete resurrected the session"
     );
+
+    // Saves racing a delete (requests still in flight when their session ends) never bring the
+    // record back, whichever runs first (SECURITY S11).
+    for round in 0..10 {
+        let mut raced = record(json!({"auth": {"user_id": 9}, "round": round}), hour);
+        store.create(&mut raced).await.unwrap();
+        let saves = (0..8).map(|_| store.save(&raced));
+        let (deleted, saved) = tokio::join!(
+            async {
+                // Let some saves start first.
+                tokio::task::yield_now().await;
+                store.delete(&raced.id).await
+            },
+            futures::future::join_all(saves)
+        );
+        deleted.unwrap();
+        for result in saved {
+            result.unwrap();
+        }
+        assert!(
+            store.load(&raced.id).await.unwrap().is_none(),
+            "round {round}: a save racing the delete resurrected the session"
+        );
+    }
 
     // An unknown id loads nothing, and deleting it is not an error.
     let unknown = Id::default();

@@ -210,14 +210,39 @@ async fn the_session_cap_ends_the_oldest(db: Database, sessions: Sessions) {
 /// A sign-in from a browser that is already signed in replaces its session: the old id's row
 /// leaves the list with it, so the list never shows a session that no longer exists.
 async fn signing_in_again_replaces_this_browsers_session(db: Database, sessions: Sessions) {
-    let app = TestApp::spawn(db, sessions).await;
+    // Two sessions at most: a dead row left by signing in again would end the phone's.
+    let app =
+        TestApp::spawn_with(Spawn::new(db, sessions).setting("max_sessions_per_user", 2)).await;
     let email = app.sign_up(&app.client).await;
-    assert_eq!(list(&app, &app.client).await.len(), 1);
+    let phone = app.new_client();
+    assert_eq!(app.log_in(&phone, &email, PASSWORD).await.status(), 200);
+    assert_eq!(list(&app, &app.client).await.len(), 2);
 
-    let again = app.log_in(&app.client, &email, PASSWORD).await;
-    assert_eq!(again.status(), StatusCode::OK);
+    for round in 0..3 {
+        // The JSON API, then the form posted without JavaScript.
+        let again = app.log_in(&app.client, &email, PASSWORD).await;
+        assert_eq!(again.status(), StatusCode::OK);
+        let form = app
+            .client
+            .post(app.url("/auth/login"))
+            .form(&[
+                ("email", email.as_str()),
+                ("password", PASSWORD),
+                ("next", ""),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(form.status(), StatusCode::SEE_OTHER, "round {round}");
 
-    let listed = list(&app, &app.client).await;
-    assert_eq!(listed.len(), 1, "{listed:?}");
-    assert_eq!(listed[0]["current"], true);
+        let listed = list(&app, &app.client).await;
+        assert_eq!(listed.len(), 2, "round {round}: {listed:?}");
+        assert_eq!(listed.iter().filter(|s| s["current"] == true).count(), 1);
+        assert_eq!(app.me_status(&phone).await, StatusCode::OK, "round {round}");
+    }
+
+    // Signing up for another account from this browser leaves the first account's list too.
+    app.sign_up(&app.client).await;
+    let remaining = list(&app, &phone).await;
+    assert_eq!(remaining.len(), 1, "{remaining:?}");
 }

@@ -169,6 +169,15 @@ pub fn routes() -> Routes {
             ),
         )
         .add(
+            REAUTH,
+            users::reauthenticate,
+            about(
+                "Confirm who you are before a sensitive action (step-up)",
+                "auth",
+                &[404, 429],
+            ),
+        )
+        .add(
             GET_ME,
             users::get_me,
             about("The signed-in user", "users", &[]),
@@ -181,7 +190,11 @@ pub fn routes() -> Routes {
         .add(
             CHANGE_PASSWORD,
             users::change_password,
-            about("Change the password; other sessions end", "users", &[429]),
+            about(
+                "Change the password (needs a recent sign-in); other sessions end",
+                "users",
+                &[429],
+            ),
         )
         .add(
             LIST_TODOS,

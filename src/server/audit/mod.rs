@@ -20,6 +20,8 @@ pub enum Kind {
     SignInThrottled,
     SignOut,
     PasswordChanged,
+    /// The user confirmed who they are again, for a sensitive action (step-up).
+    Reauthenticated,
     /// One session ended by its user or an admin (`detail` says which and how many).
     SessionRevoked,
     UserDisabled,
@@ -40,6 +42,7 @@ impl Kind {
             Kind::SignInThrottled => "sign_in_throttled",
             Kind::SignOut => "sign_out",
             Kind::PasswordChanged => "password_changed",
+            Kind::Reauthenticated => "reauthenticated",
             Kind::SessionRevoked => "session_revoked",
             Kind::UserDisabled => "user_disabled",
             Kind::UserEnabled => "user_enabled",

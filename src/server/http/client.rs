@@ -1,5 +1,5 @@
-//! Where a request came from: the client's address (behind trusted proxies) and user agent, for
-//! the session list, the audit trail and throttling.
+//! Where a request came from: the client's address (behind trusted proxies), user agent and
+//! device cookie, for the session list, the audit trail and throttling.
 
 use std::net::{IpAddr, SocketAddr};
 
@@ -8,7 +8,7 @@ use axum::{
     http::{header, request::Parts},
 };
 
-use super::proxies;
+use super::{device_cookie::DeviceCookie, proxies};
 use crate::server::platform::state::AppState;
 
 /// Where a request came from, for the session list and the audit trail.
@@ -16,6 +16,8 @@ use crate::server::platform::state::AppState;
 pub struct ClientInfo {
     pub ip: String,
     pub user_agent: String,
+    /// The browser's device cookie (see `identity::device`).
+    pub device: DeviceCookie,
 }
 
 impl ClientInfo {
@@ -56,9 +58,15 @@ impl FromRequestParts<AppState> for ClientInfo {
             .chars()
             .take(512)
             .collect();
+        let device = parts
+            .extensions
+            .get::<DeviceCookie>()
+            .cloned()
+            .unwrap_or_default();
         Ok(ClientInfo {
             ip: ip.to_string(),
             user_agent,
+            device,
         })
     }
 }

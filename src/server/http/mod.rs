@@ -1,8 +1,9 @@
 //! HTTP pieces every feature shares: the error mapping and body extractors, success answers,
-//! the client's address, input parsing helpers, security headers and the cross-site check,
+//! the client's address and device cookie, input parsing helpers, security headers and the cross-site check,
 //! proxies, and how these types describe themselves in the OpenAPI document.
 
 pub mod client;
+pub mod device_cookie;
 pub mod error;
 pub mod openapi;
 pub mod parse;

@@ -7,8 +7,8 @@ use aide::{
 };
 use axum::{
     Json,
-    http::StatusCode,
-    response::{IntoResponse, Response as HttpResponse},
+    http::{HeaderName, HeaderValue, StatusCode},
+    response::{IntoResponse, NoContent, Response as HttpResponse},
 };
 use schemars::JsonSchema;
 use serde::Serialize;
@@ -36,5 +36,42 @@ impl<T: JsonSchema> OperationOutput for Created<T> {
         Self::operation_response(ctx, operation)
             .map(|response| vec![(Some(201), response)])
             .unwrap_or_default()
+    }
+}
+
+/// `204 No Content` after a sign-out, asking the browser to clear what the site stored
+/// (`Clear-Site-Data: "storage"`).
+///
+/// # Security
+/// Never `"cookies"`: that would delete the device cookie too, and with it the owner's
+/// exemption from throttling (SECURITY P9). The session cookie is removed by its own
+/// `Set-Cookie` (S3).
+pub struct SignedOut;
+
+impl IntoResponse for SignedOut {
+    fn into_response(self) -> HttpResponse {
+        (
+            StatusCode::NO_CONTENT,
+            [(
+                HeaderName::from_static("clear-site-data"),
+                HeaderValue::from_static("\"storage\""),
+            )],
+        )
+            .into_response()
+    }
+}
+
+impl OperationOutput for SignedOut {
+    type Inner = ();
+
+    fn operation_response(ctx: &mut GenContext, operation: &mut Operation) -> Option<Response> {
+        NoContent::operation_response(ctx, operation)
+    }
+
+    fn inferred_responses(
+        ctx: &mut GenContext,
+        operation: &mut Operation,
+    ) -> Vec<(Option<u16>, Response)> {
+        NoContent::inferred_responses(ctx, operation)
     }
 }

@@ -14,7 +14,7 @@ use tower_sessions::session_store::Error as StoreError;
 use super::{
     password::hashing::PasswordHash,
     user_cache,
-    users::{self, CreateError, NewUser, User},
+    users::{self, Access, CreateError, NewUser, User},
 };
 use crate::{
     domain::DisplayName,
@@ -27,6 +27,8 @@ use crate::{
 pub enum AccountError {
     #[error("an account with this email already exists")]
     EmailTaken,
+    #[error("the last enabled admin cannot lose admin access")]
+    LastAdmin,
     #[error(transparent)]
     Db(#[from] sqlx::Error),
     /// The change is saved, but the other instances could not be told.
@@ -40,6 +42,9 @@ impl From<AccountError> for AppError {
             AccountError::EmailTaken => {
                 AppError::conflict("An account with this email already exists.")
             }
+            AccountError::LastAdmin => AppError::conflict(
+                "This is the last enabled administrator: make someone else an admin first.",
+            ),
             AccountError::Db(err) => err.into(),
             AccountError::Unannounced(err) => {
                 tracing::error!(
@@ -51,6 +56,14 @@ impl From<AccountError> for AppError {
                 AppError::unavailable("The session store")
             }
         }
+    }
+}
+
+fn access(outcome: Access) -> Result<bool, AccountError> {
+    match outcome {
+        Access::Changed => Ok(true),
+        Access::NoSuchUser => Ok(false),
+        Access::LastAdmin => Err(AccountError::LastAdmin),
     }
 }
 
@@ -93,16 +106,18 @@ impl<'a> Accounts<'a> {
         self.announce(changed).await
     }
 
-    /// Grants or removes the admin role; `false` when no such user exists.
+    /// Grants or removes the admin role; `false` when no such user exists. Removing it from
+    /// the last enabled admin is refused ([`AccountError::LastAdmin`]).
     pub async fn set_admin(&self, id: i64, is_admin: bool) -> Result<bool, AccountError> {
         let changed = users::set_admin(self.db, id, is_admin).await?;
-        self.announce(changed).await
+        access(self.announce(changed).await?)
     }
 
-    /// Disables or re-enables an account; `false` when no such user exists.
+    /// Disables or re-enables an account; `false` when no such user exists. Disabling the last
+    /// enabled admin is refused ([`AccountError::LastAdmin`]).
     pub async fn set_disabled(&self, id: i64, disabled: bool) -> Result<bool, AccountError> {
         let changed = users::set_disabled(self.db, id, disabled).await?;
-        self.announce(changed).await
+        access(self.announce(changed).await?)
     }
 
     /// Links a Google account (by its `sub`) to a user that has none; `None` when no such

@@ -41,6 +41,18 @@ pub struct Authenticated {
 }
 
 impl Authenticated {
+    /// Passes when the user signed in, or re-authenticated, within `reauth_window_secs`; a
+    /// sensitive action answers `403 reauth_required` otherwise (SECURITY S13, ASVS 7.5).
+    ///
+    /// # Security
+    /// A session cookie alone, stolen or left signed in on a shared computer, must not be
+    /// enough to lock the owner out: setting the password, changing the email, deleting the
+    /// account, ending every other session, and adding or removing a passkey or second factor
+    /// all need the user to prove who they are again (`POST /api/auth/reauth`).
+    pub fn require_recent_sign_in(&self, state: &AppState) -> Result<(), AppError> {
+        sessions::require_recent_sign_in(state, &self.auth, now())
+    }
+
     /// Whose session this is, for the sessions service.
     pub fn owner(&self) -> sessions::Owner<'_> {
         sessions::Owner {
@@ -198,7 +210,10 @@ pub async fn authenticate(
         }
     };
     if auth.is_admin != user.is_admin {
-        sessions::rotate(state, &session, &mut auth, user.is_admin, now).await?;
+        auth.is_admin = user.is_admin;
+        if !sessions::rotate(state, &session, &mut auth, now).await? {
+            return Ok(None);
+        }
     } else if freshness == Freshness::Stale {
         sessions::touch(state, &session, &mut auth, now).await?;
     }

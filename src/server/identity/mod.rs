@@ -7,11 +7,13 @@
 
 pub mod accounts;
 pub mod current;
+pub mod device;
 pub mod google;
 pub mod me_routes;
 pub mod password;
 pub mod profile;
 pub mod sign_in;
+pub mod step_up;
 pub mod throttle;
 pub mod user_cache;
 pub mod users;

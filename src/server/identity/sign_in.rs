@@ -61,6 +61,7 @@ pub enum Arrival {
 /// - A disabled account is refused (403) and the attempt audited, for every method.
 /// - An account listed in `ADMIN_EMAILS` becomes an admin here, before its session is issued.
 /// - The session gets a new id and the old id's index row goes (SECURITY S1, fixation).
+/// - The browser gets a fresh device cookie for the account (SECURITY P9).
 pub async fn complete(
     state: &AppState,
     session: &Session,
@@ -75,6 +76,9 @@ pub async fn complete(
     }
     let user = promote_listed_admin(state, user).await?;
     sessions::issue(state, session, user.id, user.is_admin, client).await?;
+    // This browser is now known to the account: it keeps signing in while strangers' guesses
+    // throttle the account (P9).
+    state.devices.remember(&client.device, user.id);
     let kind = match arrival {
         Arrival::SignUp => Kind::SignUp,
         Arrival::SignIn => Kind::SignIn,

@@ -185,35 +185,94 @@ pub(super) async fn set_password_hash(
         .map(|_| Changed(())))
 }
 
-/// Grants or removes the admin role. Holds `false` when no such user exists.
+/// How a change to an account's access went.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Access {
+    Changed,
+    NoSuchUser,
+    /// Refused: the account is the last enabled admin, and the change would leave none.
+    LastAdmin,
+}
+
+/// Grants or removes the admin role.
 pub(super) async fn set_admin(
     db: &Db,
     id: i64,
     is_admin: bool,
-) -> Result<Changed<bool>, sqlx::Error> {
-    on_db!(db, pool => sqlx::query("UPDATE users SET is_admin = $1, updated_at = $2 WHERE id = $3")
-        .bind(is_admin)
-        .bind(now())
-        .bind(id)
-        .execute(pool)
-        .await
-        .map(|done| Changed(done.rows_affected() == 1)))
+) -> Result<Changed<Access>, sqlx::Error> {
+    set_access(db, id, "is_admin", is_admin, !is_admin).await
 }
 
-/// Disables or re-enables an account. Holds `false` when no such user exists.
+/// Disables or re-enables an account.
 pub(super) async fn set_disabled(
     db: &Db,
     id: i64,
     disabled: bool,
-) -> Result<Changed<bool>, sqlx::Error> {
-    on_db!(db, pool => sqlx::query("UPDATE users SET disabled = $1, updated_at = $2 WHERE id = $3")
-        .bind(disabled)
-        .bind(now())
-        .bind(id)
-        .execute(pool)
-        .await
-        .map(|done| Changed(done.rows_affected() == 1)))
+) -> Result<Changed<Access>, sqlx::Error> {
+    set_access(db, id, "disabled", disabled, disabled).await
 }
+
+/// Sets `column` (`is_admin` or `disabled`) of user `id`. A change that takes access away
+/// (`guarded`) is made only if another enabled admin remains.
+///
+/// # Security
+/// Two admins demoting (or disabling) each other at once must not leave nobody able to
+/// administer: the check and the write are one statement, and on PostgreSQL such changes are
+/// serialised by an advisory lock, so the second one sees the first.
+async fn set_access(
+    db: &Db,
+    id: i64,
+    column: &'static str,
+    value: bool,
+    guarded: bool,
+) -> Result<Changed<Access>, sqlx::Error> {
+    let guard = if guarded {
+        " AND (NOT is_admin OR disabled OR EXISTS (SELECT 1 FROM users other \
+           WHERE other.is_admin AND NOT other.disabled AND other.id <> $3))"
+    } else {
+        ""
+    };
+    let sql = format!("UPDATE users SET {column} = $1, updated_at = $2 WHERE id = $3{guard}");
+    let changed = match db {
+        // SQLite runs one write at a time: the statement's check and write cannot interleave
+        // with another's.
+        Db::Sqlite(pool) => sqlx::query(&sql)
+            .bind(value)
+            .bind(now())
+            .bind(id)
+            .execute(pool)
+            .await?
+            .rows_affected(),
+        Db::Postgres(pool) => {
+            let mut tx = pool.begin().await?;
+            if guarded {
+                sqlx::query("SELECT pg_advisory_xact_lock($1)")
+                    .bind(ADMIN_CHANGES_LOCK)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            let changed = sqlx::query(&sql)
+                .bind(value)
+                .bind(now())
+                .bind(id)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+            tx.commit().await?;
+            changed
+        }
+    };
+    if changed == 1 {
+        return Ok(Changed(Access::Changed));
+    }
+    Ok(Changed(match by_id(db, id).await? {
+        None => Access::NoSuchUser,
+        Some(_) => Access::LastAdmin,
+    }))
+}
+
+/// The PostgreSQL advisory lock that serialises changes taking admin access away.
+const ADMIN_CHANGES_LOCK: i64 = 0x6761_7465_6164_6d6e; // "gateadmn"
 
 pub async fn by_google_sub(db: &Db, sub: &str) -> Result<Option<User>, sqlx::Error> {
     let sql = format!("SELECT {COLUMNS} FROM users WHERE google_sub = $1");

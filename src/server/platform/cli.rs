@@ -14,7 +14,7 @@ use crate::{
         db::Db,
         identity::{
             accounts::{AccountError, Accounts},
-            password::hashing,
+            password::hashing::Hasher,
             users::{self, NewUser},
         },
         sessions::store::Backend,
@@ -89,7 +89,7 @@ pub async fn run(command: Command, settings: &Settings) -> anyhow::Result<()> {
             let password = read_password()?;
             let password =
                 Password::parse(&password).map_err(|why| anyhow::anyhow!("password {why}"))?;
-            let hash = hashing::hash(password).await?;
+            let hash = Hasher::start(1).hash(password).await?;
             let new = NewUser {
                 email: &email,
                 name: &name,
@@ -218,7 +218,8 @@ async fn seed_demo(settings: &Settings, db: &Db) -> anyhow::Result<()> {
         return Ok(());
     }
     let name = DisplayName::parse("Demo User").map_err(anyhow::Error::msg)?;
-    let hash = hashing::hash(Password::parse(DEMO_PASSWORD).map_err(anyhow::Error::msg)?).await?;
+    let password = Password::parse(DEMO_PASSWORD).map_err(anyhow::Error::msg)?;
+    let hash = Hasher::start(1).hash(password).await?;
     let new = NewUser {
         email: &email,
         name: &name,

@@ -43,6 +43,9 @@ const KEYS: &[(&str, &str)] = &[
         "google_jwks_min_refetch_secs",
         "GOOGLE_JWKS_MIN_REFETCH_SECS",
     ),
+    ("reauth_window_secs", "REAUTH_WINDOW_SECS"),
+    ("max_signups_per_ip_per_hour", "MAX_SIGNUPS_PER_IP_PER_HOUR"),
+    ("password_hash_queue", "PASSWORD_HASH_QUEUE"),
 ];
 
 /// The environment variable that overrides `key`.
@@ -109,6 +112,14 @@ pub struct Settings {
     pub redis_key_prefix: String,
     /// How long the browser trusts a successful `/api/users/me` check before asking again.
     pub auth_check_cache_secs: u32,
+    /// Sensitive actions (setting the password, ending every other session, …) need a sign-in
+    /// or re-authentication at most this many seconds ago (`REAUTH_WINDOW_SECS`).
+    pub reauth_window_secs: u64,
+    /// Sign-ups allowed from one address (one /64 for IPv6) per hour.
+    pub max_signups_per_ip_per_hour: u64,
+    /// Password hashes that may wait for a hashing thread; beyond that, sign-in and sign-up
+    /// answer 503 at once.
+    pub password_hash_queue: usize,
 }
 
 impl Default for Settings {
@@ -134,6 +145,9 @@ impl Default for Settings {
             log_format: LogFormat::Text,
             redis_key_prefix: "gatehouse:".into(),
             auth_check_cache_secs: 20,
+            reauth_window_secs: 10 * 60,
+            max_signups_per_ip_per_hour: 20,
+            password_hash_queue: 32,
         }
     }
 }
@@ -240,6 +254,15 @@ impl Settings {
                 "session_absolute_lifetime_secs",
                 "must be at least session_idle_timeout_secs",
             );
+        }
+        if self.reauth_window_secs == 0 {
+            return bad("reauth_window_secs", "must be at least 1 second");
+        }
+        if self.max_signups_per_ip_per_hour == 0 {
+            return bad("max_signups_per_ip_per_hour", "must be at least 1");
+        }
+        if self.password_hash_queue == 0 {
+            return bad("password_hash_queue", "must be at least 1");
         }
         if !jwks_url_is_safe(&self.google_jwks_url) {
             return bad(

@@ -1,5 +1,6 @@
 //! Prometheus metrics at `GET /metrics`: requests by route, method and status with their
-//! latencies, sign-ins by method and outcome, and the number of live sessions.
+//! latencies, sign-ins by method and outcome, the number of live sessions, and requests refused
+//! because password hashing was saturated.
 
 use std::{
     collections::HashMap,
@@ -23,6 +24,7 @@ const REQUESTS: &str = "http_requests_total";
 const DURATION: &str = "http_request_duration_seconds";
 const SIGN_INS: &str = "gatehouse_sign_ins_total";
 const SESSIONS: &str = "gatehouse_active_sessions";
+const HASHING_BUSY: &str = "gatehouse_password_hashing_busy_total";
 
 /// Latency buckets: fine below 10 ms, where an authenticated read should sit.
 const BUCKETS: &[f64] = &[
@@ -50,6 +52,10 @@ pub fn handle() -> PrometheusHandle {
             );
             metrics::describe_counter!(SIGN_INS, "Sign-in attempts by method and outcome");
             metrics::describe_gauge!(SESSIONS, "Signed-in sessions not yet expired");
+            metrics::describe_counter!(
+                HASHING_BUSY,
+                "Sign-ins and sign-ups refused with 503 because the password-hashing queue was full"
+            );
             let upkeep = handle.clone();
             std::thread::spawn(move || {
                 loop {
@@ -149,6 +155,11 @@ fn series(method: &'static str, route: &str, status: StatusCode) -> Series {
 /// `failure` or `throttled`.
 pub fn sign_in(method: &'static str, outcome: &'static str) {
     metrics::counter!(SIGN_INS, "method" => method, "outcome" => outcome).increment(1);
+}
+
+/// Counts one request refused because the password-hashing queue was full.
+pub fn hashing_busy() {
+    metrics::counter!(HASHING_BUSY).increment(1);
 }
 
 /// `GET /metrics`, in Prometheus' text format. With `metrics_bearer_token` set, only a request

@@ -28,7 +28,7 @@ use tower_sessions::{SessionManagerLayer, cookie::SameSite};
 
 use super::{
     config::Settings,
-    health, metrics,
+    health, metrics, secrets,
     state::{AppState, Shared},
     telemetry,
 };
@@ -38,14 +38,15 @@ use crate::{
         api,
         db::Db,
         http::{
-            BODY_LIMIT,
+            BODY_LIMIT, device_cookie,
             proxies::Network,
             security::{self, CookiePolicy},
             server_fns,
         },
         identity::{
+            device::{self, Devices},
             google::verifier::GoogleVerifier,
-            password::{forms, hashing},
+            password::{forms, hashing::Hasher},
             throttle::Throttle,
         },
         sessions::store::{Backend, HashedStore, session_hash_key},
@@ -76,10 +77,19 @@ impl Application {
         backend.spawn_cleanup(db.clone());
         let throttle = match backend.redis() {
             Some(pool) => Throttle::redis(pool.clone(), &settings.redis_key_prefix),
-            None => Throttle::memory(),
+            None => Throttle::sql(db.clone()),
         };
+        throttle.spawn_cleanup();
         let sessions = HashedStore::new(backend, &session_hash_key(&db).await?);
-        hashing::warm_up();
+        let hasher = Arc::new(Hasher::start(settings.password_hash_queue));
+        tokio::spawn({
+            let hasher = hasher.clone();
+            async move { hasher.warm_up().await }
+        });
+        let devices = Devices::new(
+            &secrets::key(&db, "device_cookie_key").await?,
+            settings.session_cookie_secure,
+        );
         let google = match &settings.google_client_id {
             Some(client_id) => Some(Arc::new(GoogleVerifier::new(
                 client_id.clone(),
@@ -106,6 +116,8 @@ impl Application {
             db,
             sessions,
             throttle,
+            hasher,
+            devices,
             google,
             users: Default::default(),
             db_up,
@@ -230,7 +242,11 @@ pub fn router(state: AppState) -> Router {
                     cookie.clone(),
                     security::complete_cookie_removals,
                 ))
-                .layer(session_layer),
+                .layer(session_layer)
+                .layer(middleware::from_fn_with_state(
+                    device::cookie_name(settings.session_cookie_secure),
+                    device_cookie::carry,
+                )),
         )
         .with_state(state)
 }

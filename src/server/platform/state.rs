@@ -11,8 +11,8 @@ use crate::server::{
     db::Db,
     http::proxies::Network,
     identity::{
-        accounts::Accounts, google::verifier::GoogleVerifier, throttle::Throttle,
-        user_cache::UserCache,
+        accounts::Accounts, device::Devices, google::verifier::GoogleVerifier,
+        password::hashing::Hasher, throttle::Throttle, user_cache::UserCache,
     },
     sessions::store::Store,
 };
@@ -53,6 +53,10 @@ pub struct Shared {
     pub db: Db,
     pub sessions: Store,
     pub throttle: Throttle,
+    /// Argon2id on its own threads, behind a bounded queue.
+    pub hasher: Arc<Hasher>,
+    /// Issues and checks device cookies.
+    pub devices: Devices,
     /// Present when Google sign-in is configured.
     pub google: Option<Arc<GoogleVerifier>>,
     /// `settings.trusted_proxies`, parsed.

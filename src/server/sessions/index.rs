@@ -60,14 +60,15 @@ pub async fn touch(
     .map(|_| ()))
 }
 
-/// Moves a row to the session's new handle after its id changed, keeping when it was created.
+/// Moves a row to the session's new handle after its id changed, keeping when it was created;
+/// `false` when there is no row under `old` any more (the session was ended meanwhile).
 pub async fn rehandle(
     db: &Db,
     old: &str,
     new: &str,
     seen_at: i64,
     expires_at: i64,
-) -> Result<(), sqlx::Error> {
+) -> Result<bool, sqlx::Error> {
     on_db!(db, pool => sqlx::query(
         "UPDATE user_sessions SET handle = $1, last_seen_at = $2, expires_at = $3 WHERE handle = $4",
     )
@@ -77,7 +78,7 @@ pub async fn rehandle(
     .bind(old)
     .execute(pool)
     .await
-    .map(|_| ()))
+    .map(|done| done.rows_affected() == 1))
 }
 
 pub async fn delete(db: &Db, handle: &str) -> Result<(), sqlx::Error> {

@@ -48,6 +48,11 @@ pub struct SessionAuth {
     /// the next request gets a new id (SECURITY S1, privilege change).
     #[serde(default)]
     pub is_admin: bool,
+    /// When the user last proved who they are on this session: the sign-in, or a later
+    /// re-authentication (unix seconds). Sensitive actions need it to be recent (SECURITY S13);
+    /// sessions from before it was kept count as long ago.
+    #[serde(default)]
+    pub authenticated_at: i64,
 }
 
 /// Whether a session is still usable at `now`, and whether its idle timer is due a refresh.
@@ -83,6 +88,20 @@ pub fn freshness_now(state: &AppState, auth: &SessionAuth, now: i64) -> Freshnes
         settings.session_idle_timeout_secs as i64,
         settings.session_absolute_lifetime_secs as i64,
     )
+}
+
+/// Passes when `auth` proved who the user is (signed in or re-authenticated) within
+/// `reauth_window_secs` of `now`; otherwise `403 reauth_required` (SECURITY S13).
+pub fn require_recent_sign_in(
+    state: &AppState,
+    auth: &SessionAuth,
+    now: i64,
+) -> Result<(), AppError> {
+    if now - auth.authenticated_at <= state.settings.reauth_window_secs as i64 {
+        Ok(())
+    } else {
+        Err(AppError::reauth_required())
+    }
 }
 
 /// Sets the session to expire at the earlier of the idle deadline and the absolute one; returns
@@ -138,6 +157,7 @@ pub async fn issue(
         signed_in_at: now,
         seen_at: now,
         is_admin,
+        authenticated_at: now,
     };
     let expires_at = set_expiry(state, session, &auth);
     session.insert(AUTH_KEY, auth).await.map_err(store_error)?;
@@ -174,28 +194,54 @@ pub async fn touch(
     Ok(())
 }
 
-/// Gives a signed-in session a new id (after its user's role changed), keeping its index row:
-/// the row moves to the new handle.
+/// Gives a signed-in session a new id (after its user's role changed, or a step-up), keeping its
+/// index row: the row moves to the new handle. `false` when this request no longer has a
+/// session: another request carrying the same id rotated it first, or it was ended meanwhile.
+///
+/// # Security
+/// Rotation starts by taking the old record out of the store, which exactly one of several
+/// parallel requests can do; only that one issues a new id. So parallel requests with one old
+/// cookie produce one new id, and it is indexed, so "end all sessions" reaches it (SECURITY
+/// S12). A session ended between the take and the move of its index row ends here too. The
+/// others answer 401 without removing the browser's cookie, which by then may hold the new id
+/// ([`mark_rotated`](crate::server::sessions::store::HashedStore::mark_rotated)).
 pub async fn rotate(
     state: &AppState,
     session: &Session,
     auth: &mut SessionAuth,
-    is_admin: bool,
     now: i64,
-) -> Result<(), AppError> {
-    let Some(old) = current_handle(state, session) else {
-        return Ok(());
+) -> Result<bool, AppError> {
+    let Some(old_id) = session.id() else {
+        return Ok(false);
     };
-    auth.is_admin = is_admin;
+    if !state
+        .sessions
+        .take(&old_id)
+        .await
+        .map_err(store_unavailable)?
+    {
+        return Ok(false);
+    }
+    let old = handle_of(state, &old_id);
     auth.seen_at = now;
     session.cycle_id().await.map_err(store_error)?;
+    state
+        .sessions
+        .mark_rotated(&old_id)
+        .await
+        .map_err(store_unavailable)?;
     let expires_at = set_expiry(state, session, auth);
     session.insert(AUTH_KEY, *auth).await.map_err(store_error)?;
     session.save().await.map_err(store_error)?;
     let new = handle_of(state, &saved_id(session)?);
-    index::rehandle(&state.db, &old, &new, now, expires_at)
+    if !index::rehandle(&state.db, &old, &new, now, expires_at)
         .await
-        .map_err(db_error)
+        .map_err(db_error)?
+    {
+        session.flush().await.map_err(store_error)?;
+        return Ok(false);
+    }
+    Ok(true)
 }
 
 /// Session reissue, after a password change: every other session of `user_id` ends, and this
@@ -272,12 +318,14 @@ pub async fn end_by_handle(state: &AppState, handle: &str) -> Result<(), AppErro
             .sessions
             .delete_by_storage_id(&storage_id)
             .await
-            .map_err(|err| {
-                tracing::warn!(error = %err, "session store unavailable");
-                AppError::unavailable("The session store")
-            })?;
+            .map_err(store_unavailable)?;
     }
     index::delete(&state.db, handle).await.map_err(db_error)
+}
+
+fn store_unavailable(err: tower_sessions::session_store::Error) -> AppError {
+    tracing::warn!(error = %err, "session store unavailable");
+    AppError::unavailable("The session store")
 }
 
 /// The live sessions of `user_id`, most recently used first, with `current` (the session making
@@ -332,13 +380,16 @@ pub async fn end_own(
     Ok(())
 }
 
-/// A user ends every session of theirs but this one.
+/// A user ends every session of theirs but this one: a sensitive action, which needs a recent
+/// sign-in on this one (SECURITY S13).
 pub async fn end_others(
     state: &AppState,
     owner: Owner<'_>,
     current: &Session,
+    auth: &SessionAuth,
     client: &ClientInfo,
 ) -> Result<u64, AppError> {
+    require_recent_sign_in(state, auth, now())?;
     let keep = current_handle(state, current);
     let ended = end_all_of(state, owner.id, keep.as_deref()).await?;
     let detail = format!("every other session ({ended})");
@@ -398,6 +449,7 @@ mod tests {
             signed_in_at,
             seen_at,
             is_admin: false,
+            authenticated_at: signed_in_at,
         }
     }
 

@@ -121,6 +121,10 @@ impl TestApp {
         ];
         if spawn.sessions == Sessions::Redis {
             pairs.push(("redis_url", redis_url().into()));
+            // Throttling counters are per app, as its database is: tests running at once from
+            // one address must not share them (a test may still name a prefix of its own).
+            let prefix = format!("test-{}:", uuid::Uuid::new_v4().simple());
+            pairs.push(("redis_key_prefix", prefix.into()));
         }
         pairs.extend(spawn.settings);
         let settings = Settings::from_pairs(pairs).expect("valid test settings");

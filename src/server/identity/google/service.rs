@@ -15,6 +15,7 @@ use crate::{
         identity::{
             accounts::AccountError,
             sign_in::{self, Arrival, Method},
+            throttle::Attempt,
             users::{self, NewUser, User},
         },
         platform::state::AppState,
@@ -58,21 +59,7 @@ pub async fn sign_in(
     client: &ClientInfo,
     credential: &str,
 ) -> Result<User, AppError> {
-    let google = verifier(state)?;
-    // Consumed by every attempt, so a token can be replayed never (G4).
-    let expected_nonce: Option<String> = session.remove(NONCE_KEY).await.map_err(store_error)?;
-    let identity = match google.verify(credential).await {
-        Ok(identity) => identity,
-        Err(GoogleError::Invalid(why)) => return Err(refuse(state, client, why).await),
-        Err(GoogleError::Unavailable(why)) => {
-            tracing::warn!(error = %why, "Google's keys are unavailable");
-            return Err(AppError::unavailable("Google sign-in"));
-        }
-    };
-    if expected_nonce.is_none() || identity.nonce != expected_nonce {
-        let why = "the sign-in request expired or was already used; try again";
-        return Err(refuse(state, client, why).await);
-    }
+    let identity = verified_identity(state, session, client, credential).await?;
     let (user, arrival) = match account_for(state, &identity).await {
         Ok(found) => found,
         Err(AppError::Unauthenticated { message }) => {
@@ -86,6 +73,73 @@ pub async fn sign_in(
         Err(other) => return Err(other),
     };
     sign_in::complete(state, session, user, Method::Google, arrival, client).await
+}
+
+/// Checks that a fresh ID token is from the Google account linked to `user`, who is already
+/// signed in on `session`: a re-authentication. A wrong or unlinked account is 403.
+pub async fn confirm(
+    state: &AppState,
+    session: &Session,
+    client: &ClientInfo,
+    user: &User,
+    credential: &str,
+) -> Result<(), AppError> {
+    // Refused as 403, not 401: the session itself is still signed in.
+    let identity = verified_identity(state, session, client, credential)
+        .await
+        .map_err(|err| match err {
+            AppError::Unauthenticated { message } => AppError::Forbidden { message },
+            other => other,
+        })?;
+    if user.google_sub.as_deref() != Some(identity.sub.as_str()) {
+        return Err(AppError::forbidden(
+            "That is not the Google account linked to this account.",
+        ));
+    }
+    Ok(())
+}
+
+/// The identity in `credential`, verified (G1–G3, G6) and carrying the nonce this browser's
+/// session was given, used here for the first and only time (G4).
+async fn verified_identity(
+    state: &AppState,
+    session: &Session,
+    client: &ClientInfo,
+    credential: &str,
+) -> Result<GoogleIdentity, AppError> {
+    let google = verifier(state)?;
+    // Taken out of the session by every attempt.
+    let expected_nonce: Option<String> = session.remove(NONCE_KEY).await.map_err(store_error)?;
+    let identity = match google.verify(credential).await {
+        Ok(identity) => identity,
+        Err(GoogleError::Invalid(why)) => return Err(refuse(state, client, why).await),
+        Err(GoogleError::Unavailable(why)) => {
+            tracing::warn!(error = %why, "Google's keys are unavailable");
+            return Err(AppError::unavailable("Google sign-in"));
+        }
+    };
+    let expired = || async {
+        let why = "the sign-in request expired or was already used; try again";
+        refuse(state, client, why).await
+    };
+    let Some(nonce) = expected_nonce.filter(|nonce| identity.nonce.as_ref() == Some(nonce)) else {
+        return Err(expired().await);
+    };
+    // Parallel requests carrying one session all found the nonce in it: the first to use it
+    // wins, atomically, in the store every instance shares.
+    let first_use = state
+        .throttle
+        .reserve(Attempt::single_use("google-nonce", &nonce))
+        .await
+        .map_err(|err| {
+            tracing::warn!(error = %err, "throttle unavailable");
+            AppError::unavailable("Google sign-in")
+        })?;
+    match first_use {
+        Ok(ticket) => ticket.counted(),
+        Err(_) => return Err(expired().await),
+    }
+    Ok(identity)
 }
 
 /// Audits a refused attempt and gives its answer.

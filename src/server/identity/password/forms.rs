@@ -1,6 +1,6 @@
 //! The sign-in and sign-up forms posted without JavaScript (progressive enhancement). They run
 //! the same checks as the JSON API and answer with a redirect: to `next` on success, back to the
-//! form with the errors in the query otherwise.
+//! form with the failure as codes otherwise.
 
 use axum::{
     Form,
@@ -14,6 +14,7 @@ use super::service;
 use crate::{
     domain::{
         LoginRequest, Password, SignupRequest,
+        form_error::{Field, FormError},
         next::{encode_component, safe_next},
     },
     error::AppError,
@@ -44,11 +45,8 @@ pub async fn log_in_form(
     Form(form): Form<LoginForm>,
 ) -> Response {
     let outcome = async {
-        let password = Password::for_sign_in(&form.credentials.password).map_err(|_| {
-            AppError::Unauthenticated {
-                message: "Enter your email and password.".into(),
-            }
-        })?;
+        let password = Password::for_sign_in(&form.credentials.password)
+            .map_err(|why| AppError::validation("password", why))?;
         let email = &form.credentials.email;
         service::sign_in(
             &state,
@@ -58,21 +56,12 @@ pub async fn log_in_form(
             password,
             Method::PasswordForm,
         )
-        .await?;
-        Ok::<_, AppError>(())
+        .await
     }
     .await;
     match outcome {
-        Ok(()) => Redirect::to(&safe_next(non_empty(&form.next))).into_response(),
-        Err(err) => {
-            let mut query = format!(
-                "error={}&email={}",
-                encode_component(err.message()),
-                encode_component(&form.credentials.email)
-            );
-            push_next(&mut query, &form.next);
-            Redirect::to(&format!("/login?{query}")).into_response()
-        }
+        Ok(_) => Redirect::to(&safe_next(non_empty(&form.next))).into_response(),
+        Err(err) => back_to("/login", &err, &form.next),
     }
 }
 
@@ -85,34 +74,28 @@ pub async fn sign_up_form(
 ) -> Response {
     match service::sign_up(&state, &session, &client, &form.account).await {
         Ok(_) => Redirect::to(&safe_next(non_empty(&form.next))).into_response(),
-        Err(err) => {
-            let mut query = format!(
-                "error={}&email={}&name={}",
-                encode_component(err.message()),
-                encode_component(&form.account.email),
-                encode_component(&form.account.name)
-            );
-            if let AppError::Validation { fields, .. } = &err {
-                for field in fields {
-                    query.push_str(&format!(
-                        "&error_{}={}",
-                        field.field,
-                        encode_component(&field.message)
-                    ));
-                }
-            }
-            push_next(&mut query, &form.next);
-            Redirect::to(&format!("/signup?{query}")).into_response()
-        }
+        Err(err) => back_to("/signup", &err, &form.next),
     }
+}
+
+/// The redirect back to the form after `err`: the failure and the refused fields as codes,
+/// and `next` (checked again by the page) so that a second try still returns there.
+///
+/// # Security
+/// Nothing the visitor typed comes back in the address (X6, P10): not the email, not the
+/// name, not the server's text. The page shows its own message for each code it knows.
+fn back_to(form: &str, err: &AppError, next: &str) -> Response {
+    let mut query = format!("error={}", FormError::of(err).code());
+    let fields = Field::codes_of(err);
+    if !fields.is_empty() {
+        query.push_str(&format!("&invalid={fields}"));
+    }
+    if !next.is_empty() && safe_next(Some(next)) == next {
+        query.push_str(&format!("&next={}", encode_component(next)));
+    }
+    Redirect::to(&format!("{form}?{query}")).into_response()
 }
 
 fn non_empty(text: &str) -> Option<&str> {
     (!text.is_empty()).then_some(text)
-}
-
-fn push_next(query: &mut String, next: &str) {
-    if !next.is_empty() {
-        query.push_str(&format!("&next={}", encode_component(next)));
-    }
 }

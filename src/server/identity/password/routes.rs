@@ -2,7 +2,7 @@
 //! [`service`](super::service) and [`sign_in::sign_out`].
 
 use aide::NoApi;
-use axum::{Json, extract::State, response::NoContent};
+use axum::{Json, extract::State};
 use tower_sessions::Session;
 
 use super::service;
@@ -10,7 +10,12 @@ use crate::{
     domain::{CurrentUser, LoginRequest, Password, SignupRequest},
     error::AppError,
     server::{
-        http::{client::ClientInfo, error::ApiJson, parse::field, response::Created},
+        http::{
+            client::ClientInfo,
+            error::ApiJson,
+            parse::field,
+            response::{Created, SignedOut},
+        },
         identity::sign_in::{self, Method},
         platform::state::AppState,
     },
@@ -49,7 +54,7 @@ pub async fn log_out(
     State(state): State<AppState>,
     NoApi(session): NoApi<Session>,
     client: ClientInfo,
-) -> Result<NoContent, AppError> {
+) -> Result<SignedOut, AppError> {
     sign_in::sign_out(&state, &session, &client).await?;
-    Ok(NoContent)
+    Ok(SignedOut)
 }

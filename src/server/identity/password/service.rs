@@ -4,7 +4,7 @@
 
 use tower_sessions::Session;
 
-use super::hashing;
+use super::hashing::HashError;
 use crate::{
     domain::{DisplayName, Email, Password, SignupRequest, email},
     error::AppError,
@@ -18,10 +18,10 @@ use crate::{
         identity::{
             current::Authenticated,
             sign_in::{self, Arrival, Method},
-            throttle::ThrottleError,
+            throttle::{self, Attempt, ThrottleError, Ticket},
             users::{self, NewUser, User},
         },
-        platform::state::AppState,
+        platform::{metrics, state::AppState},
         sessions::service as sessions,
     },
 };
@@ -50,7 +50,8 @@ pub fn parse_signup(body: &SignupRequest) -> Result<(Email, Password, DisplayNam
     }
 }
 
-/// Creates a password account and signs it in on `session`.
+/// Creates a password account and signs it in on `session`. Throttled per network before the
+/// password is hashed (SECURITY P8).
 pub async fn sign_up(
     state: &AppState,
     session: &Session,
@@ -58,9 +59,14 @@ pub async fn sign_up(
     body: &SignupRequest,
 ) -> Result<User, AppError> {
     let (email, password, name) = parse_signup(body)?;
-    let hash = hashing::hash(password)
-        .await
-        .map_err(|err| internal("hashing a password", err))?;
+    let limit = throttle::sign_ups_per_hour(state.settings.max_signups_per_ip_per_hour);
+    let ticket = reserve(state, Attempt::sign_up(&client.ip, limit), "Sign-up").await?;
+    let hash = match state.hasher.hash(password).await {
+        Ok(hash) => hash,
+        Err(err) => return Err(cancel(ticket, err, "Sign-up").await),
+    };
+    // A sign-up counts whether or not the account could be made.
+    ticket.counted();
     let new = NewUser {
         email: &email,
         name: &name,
@@ -100,8 +106,37 @@ fn throttle_unavailable(what: &str) -> impl Fn(ThrottleError) -> AppError + '_ {
     }
 }
 
-/// The account an email and password open, checked under throttling (SECURITY P2, P3). It may
-/// be disabled: [`sign_in::complete`] refuses that.
+/// Reserves an attempt (SECURITY P8): a ticket to go ahead with, or 429 with the wait.
+async fn reserve(state: &AppState, attempt: Attempt, what: &str) -> Result<Ticket, AppError> {
+    state
+        .throttle
+        .reserve(attempt)
+        .await
+        .map_err(throttle_unavailable(what))?
+        .map_err(AppError::rate_limited)
+}
+
+/// The answer when hashing could not run: the attempt is given back, since it was never tried.
+async fn cancel(ticket: Ticket, err: HashError, what: &str) -> AppError {
+    if let Err(err) = ticket.cancel().await {
+        tracing::warn!(error = %err, "could not give a throttled attempt back");
+    }
+    hash_failure(err, what)
+}
+
+/// A full hashing queue is a 503 (with `Retry-After`); anything else a logged 500.
+fn hash_failure(err: HashError, what: &str) -> AppError {
+    match err {
+        HashError::Busy => {
+            metrics::hashing_busy();
+            AppError::unavailable(what)
+        }
+        HashError::Failed(err) => internal("hashing a password", err),
+    }
+}
+
+/// The account an email and password open, checked under throttling (SECURITY P2, P3, P8,
+/// P9). It may be disabled: [`sign_in::complete`] refuses that.
 async fn check_credentials(
     state: &AppState,
     client: &ClientInfo,
@@ -123,42 +158,73 @@ async fn check_credentials(
         || raw_email.trim().to_lowercase(),
         |e| e.as_str().to_owned(),
     );
-    let throttle = &state.throttle;
-    let unavailable = throttle_unavailable("Sign-in");
-    if let Some(wait) = throttle
-        .check(&throttle_key, &client.ip)
-        .await
-        .map_err(&unavailable)?
-    {
-        sign_in::throttled(state, &throttle_key, client, method).await;
-        return Err(AppError::rate_limited(wait));
-    }
     let user = match &email {
         Some(email) => users::by_email(&state.db, email).await?,
         None => None,
+    };
+    // A browser that signed in to this account before is counted on its own (P9).
+    let device = user
+        .as_ref()
+        .and_then(|user| state.devices.trusted(&client.device, user.id));
+    let attempt = Attempt::password(&throttle_key, &client.ip, device.as_deref());
+    let ticket = match reserve(state, attempt, "Sign-in").await {
+        Ok(ticket) => ticket,
+        Err(err @ AppError::RateLimited { .. }) => {
+            sign_in::throttled(state, &throttle_key, client, method).await;
+            return Err(err);
+        }
+        Err(err) => return Err(err),
     };
     let hash = user.as_ref().and_then(User::password_hash);
     let password_for_rehash = hash
         .as_ref()
         .filter(|hash| hash.needs_rehash())
         .map(|_| password.clone());
-    let verified = hashing::verify(password, hash)
-        .await
-        .map_err(|err| internal("verifying a password", err))?;
+    let verified = match state.hasher.verify(password, hash).await {
+        Ok(verified) => verified,
+        Err(err) => return Err(cancel(ticket, err, "Sign-in").await),
+    };
     let Some(user) = user.filter(|_| verified) else {
-        throttle
-            .failed(&throttle_key, &client.ip)
-            .await
-            .map_err(&unavailable)?;
+        ticket.counted();
         sign_in::refused(state, Some(&throttle_key), client, method, "password").await;
         return Err(bad_credentials());
     };
-    throttle
-        .succeeded(&throttle_key, &client.ip)
+    ticket
+        .succeeded()
         .await
-        .map_err(&unavailable)?;
+        .map_err(throttle_unavailable("Sign-in"))?;
     upgrade_hash(state, &user, password_for_rehash).await;
     Ok(user)
+}
+
+/// Checks the password of an account that is already signed in (a password change, a
+/// re-authentication), under the same throttling as signing in. `Ok(false)` for a wrong one.
+pub async fn confirm(
+    state: &AppState,
+    client: &ClientInfo,
+    user: &User,
+    password: Password,
+    what: &str,
+) -> Result<bool, AppError> {
+    let Some(hash) = user.password_hash() else {
+        return Ok(false);
+    };
+    let device = state.devices.trusted(&client.device, user.id);
+    let attempt = Attempt::password(&user.email, &client.ip, device.as_deref());
+    let ticket = reserve(state, attempt, what).await?;
+    let verified = match state.hasher.verify(password, Some(hash)).await {
+        Ok(verified) => verified,
+        Err(err) => return Err(cancel(ticket, err, what).await),
+    };
+    if verified {
+        ticket
+            .succeeded()
+            .await
+            .map_err(throttle_unavailable(what))?;
+    } else {
+        ticket.counted();
+    }
+    Ok(verified)
 }
 
 /// Replaces a hash made with an older release's settings, now that the password is known. A
@@ -167,19 +233,19 @@ async fn upgrade_hash(state: &AppState, user: &User, password: Option<Password>)
     let Some(password) = password else {
         return;
     };
-    match hashing::hash(password).await {
+    match state.hasher.hash(password).await {
         Ok(hash) => {
             if let Err(err) = state.accounts().set_password(user.id, &hash).await {
                 tracing::warn!(error = %err, user_id = user.id, "could not upgrade a password hash");
             }
         }
-        Err(err) => tracing::warn!(error = format!("{err:#}"), "could not rehash a password"),
+        Err(err) => tracing::warn!(error = %err, "could not rehash a password"),
     }
 }
 
-/// Changes the password after checking the current one (which an account without a password,
-/// signed up through Google, does not have). Every other session of the user ends and this one
-/// gets a new id (SECURITY P5, S1).
+/// Sets a new password after checking the current one (which an account without a password,
+/// signed up through Google, does not have). Needs a recent sign-in (SECURITY S13). Every other
+/// session of the user ends and this one gets a new id (SECURITY P5, S1).
 pub async fn change_password(
     state: &AppState,
     me: &Authenticated,
@@ -187,32 +253,19 @@ pub async fn change_password(
     current_password: &str,
     new_password: &str,
 ) -> Result<(), AppError> {
+    me.require_recent_sign_in(state)?;
     let new_password = field("new_password", Password::parse(new_password))?;
-    if let Some(current_hash) = me.user.password_hash() {
+    if me.user.password_hash().is_some() {
         let current = field("current_password", Password::for_sign_in(current_password))?;
-        let throttle = &state.throttle;
-        let unavailable = throttle_unavailable("Password change");
-        if let Some(wait) = throttle
-            .check(&me.user.email, &client.ip)
-            .await
-            .map_err(&unavailable)?
-        {
-            return Err(AppError::rate_limited(wait));
-        }
-        let verified = hashing::verify(current, Some(current_hash))
-            .await
-            .map_err(|err| internal("verifying a password", err))?;
-        if !verified {
-            throttle
-                .failed(&me.user.email, &client.ip)
-                .await
-                .map_err(&unavailable)?;
+        if !confirm(state, client, &me.user, current, "Password change").await? {
             return Err(AppError::forbidden("The current password is not correct."));
         }
     }
-    let hash = hashing::hash(new_password)
+    let hash = state
+        .hasher
+        .hash(new_password)
         .await
-        .map_err(|err| internal("hashing a password", err))?;
+        .map_err(|err| hash_failure(err, "Password change"))?;
     state.accounts().set_password(me.user.id, &hash).await?;
     sessions::reissue(state, &me.session, me.user.id, me.user.is_admin, client).await?;
     let event = Event {

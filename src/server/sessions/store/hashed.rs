@@ -74,6 +74,33 @@ impl<S: SessionStore> HashedStore<S> {
     }
 }
 
+/// The one key of a rotated session's stand-in (see [`HashedStore::mark_rotated`]).
+pub const ROTATED_KEY: &str = "rotated";
+
+/// How long a rotated session's stand-in answers for its old id.
+const ROTATED_LIFETIME: time::Duration = time::Duration::seconds(60);
+
+impl HashedStore<super::Backend> {
+    /// Deletes the session whose cookie holds `id`, answering whether this call is the one that
+    /// deleted it (see [`Backend::take`](super::Backend::take)).
+    pub async fn take(&self, id: &Id) -> StoreResult<bool> {
+        self.inner.take(&self.storage_id(id)).await
+    }
+
+    /// Leaves a stand-in under the id of a session that was just given a new one: for a
+    /// minute, requests still carrying the old cookie (sent in parallel with the one that
+    /// rotated it) find a session that is signed in to nobody, rather than none at all, so
+    /// their answers do not remove the cookie the browser now holds.
+    pub async fn mark_rotated(&self, id: &Id) -> StoreResult<()> {
+        let stand_in = Record {
+            id: self.storage_id(id),
+            data: [(ROTATED_KEY.to_owned(), serde_json::Value::Bool(true))].into(),
+            expiry_date: time::OffsetDateTime::now_utc() + ROTATED_LIFETIME,
+        };
+        self.inner.try_create(&stand_in).await.map(drop)
+    }
+}
+
 #[async_trait]
 impl<S: SessionStore + Clone> SessionStore for HashedStore<S> {
     async fn create(&self, record: &mut Record) -> StoreResult<()> {

@@ -4,7 +4,7 @@
 //! sees a usable session id. Both stores are our own, write [`codec`]'s documented format, and
 //! pass the same conformance suite (`tests/api/session_stores.rs`).
 //!
-//! Owns the `session_records`, `app_counters` and `app_secrets` tables.
+//! Owns the `session_records` and `app_counters` tables.
 //!
 //! [`Session`]: tower_sessions::Session
 
@@ -15,7 +15,6 @@ pub mod sql;
 
 use std::time::Duration;
 
-use anyhow::Context;
 use async_trait::async_trait;
 use fred::clients::Pool as RedisPool;
 use tower_sessions::{
@@ -25,9 +24,10 @@ use tower_sessions::{
 };
 
 pub use self::{hashed::HashedStore, redis::RedisSessions, sql::SqlStore};
-use crate::{
-    on_db,
-    server::{db::Db, platform::config::Settings, sessions::index},
+use crate::server::{
+    db::Db,
+    platform::{config::Settings, secrets},
+    sessions::index,
 };
 
 /// How often the embedded store deletes expired sessions.
@@ -73,6 +73,23 @@ impl Backend {
         match self {
             Backend::Redis(store) => store.replace_epoch(epoch).await,
             Backend::Sql(store) => store.replace_epoch(epoch).await,
+        }
+    }
+
+    /// Deletes the live record stored under `id` (a storage id), answering whether this call is
+    /// the one that deleted it: several requests racing to take one record get one `true`.
+    pub async fn take(&self, id: &Id) -> StoreResult<bool> {
+        match self {
+            Backend::Redis(store) => store.take(id).await,
+            Backend::Sql(store) => store.take(id).await,
+        }
+    }
+
+    /// Stores `record` unless its id is taken; `false` when it is.
+    pub async fn try_create(&self, record: &Record) -> StoreResult<bool> {
+        match self {
+            Backend::Redis(store) => store.try_create(record).await,
+            Backend::Sql(store) => store.try_create(record).await,
         }
     }
 
@@ -163,20 +180,7 @@ impl SessionStore for Backend {
 /// The key for [`HashedStore`], made on first start and kept in the database so every instance
 /// sharing that database hashes alike.
 pub async fn session_hash_key(db: &Db) -> anyhow::Result<Vec<u8>> {
-    const NAME: &str = "session_id_hmac_key";
-    let candidate: [u8; 32] = rand::random();
-    on_db!(db, pool => {
-        sqlx::query("INSERT INTO app_secrets (name, value) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING")
-            .bind(NAME)
-            .bind(candidate.as_slice())
-            .execute(pool)
-            .await?;
-        sqlx::query_scalar("SELECT value FROM app_secrets WHERE name = $1")
-            .bind(NAME)
-            .fetch_one(pool)
-            .await
-    })
-    .context("loading the session hashing key")
+    secrets::key(db, "session_id_hmac_key").await
 }
 
 /// The store the session layer uses.

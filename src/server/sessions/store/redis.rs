@@ -152,6 +152,13 @@ impl RedisSessions {
         Ok(())
     }
 
+    /// Deletes the record stored under `id`; `true` when there was one. Of several requests
+    /// taking the same record at once, exactly one gets `true` (`DEL` is atomic).
+    pub async fn take(&self, id: &Id) -> StoreResult<bool> {
+        let deleted: i64 = self.pool.del(self.key(id)).await.map_err(redis_error)?;
+        Ok(deleted == 1)
+    }
+
     /// Replaces the users epoch with a fresh value.
     pub async fn replace_epoch(&self, epoch: i64) -> StoreResult<()> {
         self.pool

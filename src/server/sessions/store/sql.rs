@@ -128,6 +128,40 @@ impl SqlStore {
         .map_err(backend_error)
     }
 
+    /// Stores `record` unless its id is taken; `false` when it is.
+    pub(super) async fn try_create(&self, record: &Record) -> StoreResult<bool> {
+        let data = codec::encode(record)?;
+        let id = record.id.to_string();
+        let expires = record.expiry_date.unix_timestamp();
+        on_db!(&self.db, pool => sqlx::query(
+            "INSERT INTO session_records (id, data, expires_at) VALUES ($1, $2, $3)
+             ON CONFLICT (id) DO NOTHING",
+        )
+        .bind(&id)
+        .bind(&data)
+        .bind(expires)
+        .execute(pool)
+        .await
+        .map(|done| done.rows_affected() == 1))
+        .map_err(backend_error)
+    }
+
+    /// Deletes the live record stored under `id`; `true` when there was one to delete. Of several
+    /// requests taking the same record at once, exactly one gets `true`.
+    pub(super) async fn take(&self, id: &Id) -> StoreResult<bool> {
+        let id = id.to_string();
+        let now = OffsetDateTime::now_utc().unix_timestamp();
+        on_db!(&self.db, pool => sqlx::query(
+            "DELETE FROM session_records WHERE id = $1 AND expires_at > $2",
+        )
+        .bind(&id)
+        .bind(now)
+        .execute(pool)
+        .await
+        .map(|done| done.rows_affected() == 1))
+        .map_err(backend_error)
+    }
+
     /// Whether the table answers, for `/readyz`.
     pub(super) async fn ping(&self) -> anyhow::Result<()> {
         self.db
@@ -140,26 +174,10 @@ impl SqlStore {
 #[async_trait]
 impl SessionStore for SqlStore {
     async fn create(&self, record: &mut Record) -> StoreResult<()> {
-        loop {
-            let data = codec::encode(record)?;
-            let id = record.id.to_string();
-            let expires = record.expiry_date.unix_timestamp();
-            let inserted = on_db!(&self.db, pool => sqlx::query(
-                "INSERT INTO session_records (id, data, expires_at) VALUES ($1, $2, $3)
-                 ON CONFLICT (id) DO NOTHING",
-            )
-            .bind(&id)
-            .bind(&data)
-            .bind(expires)
-            .execute(pool)
-            .await
-            .map(|done| done.rows_affected()))
-            .map_err(backend_error)?;
-            if inserted == 1 {
-                return Ok(());
-            }
+        while !self.try_create(record).await? {
             record.id = Id::default();
         }
+        Ok(())
     }
 
     /// Writes over the stored record only: never an insert, so a request still in flight when

@@ -1,0 +1,97 @@
+//! The step-up prompt: when a sensitive action answers `reauth_required`, the page shows this in
+//! place, the user confirms who they are (the password, or Google for an account without
+//! one), and the page retries the action.
+
+use leptos::prelude::*;
+
+use crate::{
+    auth::{google, use_auth},
+    components::form::{Field, FormError, submitted_value},
+    domain::ReauthRequest,
+    error::AppError,
+};
+
+/// Asks the signed-in user to confirm who they are; `on_confirmed` runs once they have (the
+/// page then retries what it was doing). Render it outside the form whose action needed it.
+#[component]
+pub fn ReauthPrompt(#[prop(into)] on_confirmed: Callback<()>) -> impl IntoView {
+    let auth = use_auth();
+    let has_password = move || auth.user().get().is_some_and(|u| u.has_password);
+    let email = move || auth.user().get().map(|u| u.email).unwrap_or_default();
+    let error = RwSignal::new(None::<String>);
+    let pending = RwSignal::new(false);
+    let confirm = move |body: ReauthRequest| {
+        pending.set(true);
+        leptos::task::spawn_local(async move {
+            let outcome = auth.check(crate::api::reauthenticate(&body).await);
+            pending.set(false);
+            match outcome {
+                Ok(()) => {
+                    error.set(None);
+                    on_confirmed.run(());
+                }
+                Err(err) => error.set(Some(reauth_message(&err))),
+            }
+        });
+    };
+    let on_submit = move |event: leptos::ev::SubmitEvent| {
+        event.prevent_default();
+        confirm(ReauthRequest {
+            password: Some(submitted_value(&event, "password")),
+            credential: None,
+        });
+    };
+    // An account without a password confirms with Google: a fresh nonce, Google's button.
+    Effect::new(move |_| {
+        if has_password() {
+            return;
+        }
+        leptos::task::spawn_local(async move {
+            let Some(client_id) = auth.google_client_id().get_untracked() else {
+                return;
+            };
+            let nonce = match crate::api::google_nonce().await {
+                Ok(nonce) => nonce.nonce,
+                Err(err) => return error.set(Some(err.message().to_owned())),
+            };
+            let on_credential = move |credential: String| {
+                confirm(ReauthRequest {
+                    password: None,
+                    credential: Some(credential),
+                });
+            };
+            if let Err(message) =
+                google::start(&client_id, &nonce, "reauth-google-button", on_credential).await
+            {
+                error.set(Some(message));
+            }
+        });
+    });
+    view! {
+        <section class="card reauth" role="region" aria-labelledby="reauth-title" data-testid="reauth">
+            <h2 id="reauth-title">"Confirm it is you"</h2>
+            <p class="muted">"For your security, this change needs you to confirm who you are."</p>
+            <FormError message=error/>
+            <Show
+                when=has_password
+                fallback=|| view! { <div id="reauth-google-button"></div> }
+            >
+                <form class="form" on:submit=on_submit novalidate>
+                    <input type="email" name="username" autocomplete="username" value=email readonly hidden/>
+                    <Field name="password" label="Your password" kind="password"
+                        autocomplete="current-password" error=Signal::derive(|| None::<String>) required=true/>
+                    <button class="primary" type="submit" disabled=move || pending.get()>
+                        {move || if pending.get() { "Confirming…" } else { "Confirm" }}
+                    </button>
+                </form>
+            </Show>
+        </section>
+    }
+}
+
+fn reauth_message(err: &AppError) -> String {
+    match err {
+        AppError::Validation { .. } => "Enter your password.".into(),
+        other => other.message().to_owned(),
+    }
+}

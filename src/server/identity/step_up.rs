@@ -1,0 +1,71 @@
+//! Step-up re-authentication ("sudo mode"; OWASP ASVS 7.5, SECURITY S13): a signed-in user
+//! proves who they are again — with the password, or with a fresh Google ID token — before a
+//! sensitive action. [`Authenticated::require_recent_sign_in`] is the check each sensitive
+//! action makes; [`reauthenticate`] renews it.
+
+use super::{current::Authenticated, google::service as google, password::service as password};
+use crate::{
+    domain::{Password, ReauthRequest},
+    error::AppError,
+    server::{
+        audit::{self, Event, Kind},
+        db::clock::now,
+        http::{client::ClientInfo, parse::field},
+        platform::state::AppState,
+        sessions::service as sessions,
+    },
+};
+
+/// Confirms who the signed-in user is, and restarts the re-authentication window.
+///
+/// # Security
+/// - A password is checked under the same throttling as a sign-in (P8, P9); a Google token must
+///   carry this session's one-time nonce (G4) and be from the Google account linked to the user.
+/// - A wrong proof is 403, never 401: the session itself is still good.
+/// - The session gets a new id, as at sign-in: whoever else holds the old cookie does not share
+///   the new privileges (S1).
+pub async fn reauthenticate(
+    state: &AppState,
+    me: &Authenticated,
+    client: &ClientInfo,
+    request: &ReauthRequest,
+) -> Result<(), AppError> {
+    let how = match (&request.password, &request.credential) {
+        (Some(raw), None) => {
+            let given = field("password", Password::for_sign_in(raw))?;
+            if !password::confirm(state, client, &me.user, given, "Re-authentication").await? {
+                return Err(AppError::forbidden(if me.user.password_hash().is_some() {
+                    "The password is not correct."
+                } else {
+                    "This account has no password: confirm with Google."
+                }));
+            }
+            "password"
+        }
+        (None, Some(credential)) => {
+            google::confirm(state, &me.session, client, &me.user, credential).await?;
+            "google"
+        }
+        _ => {
+            return Err(AppError::validation(
+                "password",
+                "give the password or a Google credential, not both",
+            ));
+        }
+    };
+    let now = now();
+    let mut auth = me.auth;
+    auth.authenticated_at = now;
+    if !sessions::rotate(state, &me.session, &mut auth, now).await? {
+        return Err(AppError::unauthenticated());
+    }
+    let event = Event {
+        kind: Kind::Reauthenticated,
+        user_id: Some(me.user.id),
+        email: Some(&me.user.email),
+        ip: &client.ip,
+        detail: how,
+    };
+    audit::record(&state.db, event).await;
+    Ok(())
+}
