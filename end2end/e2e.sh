@@ -28,8 +28,10 @@ python3 -m http.server 4001 --bind 127.0.0.1 --directory end2end/cors-origin >/d
 origin_pids="$origin_pids $!"
 export CORS_ALLOWED_ORIGINS=http://127.0.0.1:4000
 export E2E_CORS_ALLOWED_ORIGIN=http://127.0.0.1:4000 E2E_CORS_OTHER_ORIGIN=http://127.0.0.1:4001
-# Fresh throttling counters per run: every test signs in from 127.0.0.1.
+# Fresh throttling counters per run: every test signs in from 127.0.0.1. Every test signs up
+# from there too, far more than the hourly sign-ups one address gets.
 export REDIS_KEY_PREFIX="gatehouse-e2e-$$:"
+export MAX_SIGNUPS_PER_IP_PER_HOUR=100000
 
 # The administrator the admin specs sign in as, created by the release binary's own command.
 export E2E_ADMIN_EMAIL=e2e-admin@example.com
@@ -38,12 +40,19 @@ e2e_password="correct horse battery"
 second_port=3002
 export E2E_SECOND_URL="http://127.0.0.1:$second_port"
 second_pid=""
+# A third, whose re-authentication window is three seconds: step-up.spec.ts lets a session grow
+# old there.
+step_up_port=3003
+export E2E_STEP_UP_URL="http://127.0.0.1:$step_up_port" E2E_STEP_UP_WINDOW_SECS=3
+step_up_pid=""
 stop_second() {
-    if [ -n "$second_pid" ]; then
-        kill "$second_pid" 2>/dev/null || true
-        wait "$second_pid" 2>/dev/null || true
-        second_pid=""
-    fi
+    local pid
+    for pid in $second_pid $step_up_pid; do
+        kill "$pid" 2>/dev/null || true
+        wait "$pid" 2>/dev/null || true
+    done
+    second_pid=""
+    step_up_pid=""
 }
 
 # One pass per session-store/database pair: the embedded defaults, then Redis + PostgreSQL.
@@ -56,6 +65,9 @@ run_pass() {
     GATEHOUSE_PASSWORD="$e2e_password" target/release/gatehouse user create "$E2E_ADMIN_EMAIL" "E2E Admin" --admin
     LEPTOS_SITE_ADDR="127.0.0.1:$second_port" LEPTOS_ENV=PROD target/release/gatehouse serve &
     second_pid=$!
+    REAUTH_WINDOW_SECS=$E2E_STEP_UP_WINDOW_SECS LEPTOS_SITE_ADDR="127.0.0.1:$step_up_port" \
+        LEPTOS_ENV=PROD target/release/gatehouse serve &
+    step_up_pid=$!
     cargo leptos end-to-end --release --split --precompress
     if [ ! -f "$E2E_PASSED_MARKER" ]; then
         echo "end-to-end ($name): the build or the Playwright suite failed (see above)" >&2

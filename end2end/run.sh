@@ -5,8 +5,8 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 base=${E2E_BASE_URL:-http://127.0.0.1:3000}
-# The second instance (multi-instance.spec.ts), when e2e.sh started one.
-for url in "$base" ${E2E_SECOND_URL:+"$E2E_SECOND_URL"}; do
+# The second instance (multi-instance.spec.ts) and the step-up one, when e2e.sh started them.
+for url in "$base" ${E2E_SECOND_URL:+"$E2E_SECOND_URL"} ${E2E_STEP_UP_URL:+"$E2E_STEP_UP_URL"}; do
     for _ in $(seq 1 240); do
         curl -fsS "$url/healthz" >/dev/null 2>&1 && break
         sleep 0.25

@@ -140,7 +140,11 @@ test.describe("without JavaScript", () => {
     await page.getByLabel("Password", { exact: true }).fill("wrong password here");
     await page.getByRole("button", { name: "Sign in" }).click();
     await expect(page.getByText("Incorrect email or password.")).toBeVisible();
+    // The failure came back as a code: nothing typed is in the address or the form.
+    await expect(page).toHaveURL(/\/login\?error=credentials&next=%2Ftodos$/);
+    await expect(page.getByLabel("Email")).toHaveValue("");
 
+    await page.getByLabel("Email").fill(email);
     await page.getByLabel("Password", { exact: true }).fill(password);
     await page.getByRole("button", { name: "Sign in" }).click();
     await expect(page).toHaveURL(/\/todos$/);

@@ -6,6 +6,9 @@ import { admin, createAccount, signedInClient, signInAt } from "./helpers";
 test("a server function's 403 for a disabled account signs the browser out", async ({ page, request, playwright, baseURL }) => {
   const email = await createAccount(request);
   await signInAt(page, email, "/todos");
+  // The page has settled (hydrated, its list loaded) before the account changes under it.
+  await hydrated(page);
+  await expect(page.getByLabel("New todo")).toBeEditable();
   const { id } = await (await page.request.get("/api/users/me")).json();
 
   const boss = await signedInClient(playwright, baseURL, admin.email);

@@ -255,3 +255,51 @@ fn the_server_modules_import_no_cycle() {
     }
     assert!(edges.len() > 40);
 }
+
+/// `docs/security.md` names the tests that pin each item: every name it gives is a test that
+/// exists, so the map cannot drift from the suite.
+#[test]
+fn the_security_map_names_only_tests_that_exist() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let map = fs::read_to_string(root.join("docs/security.md")).unwrap();
+    // The last column of each table row: the tests.
+    let pinned: String = map
+        .lines()
+        .filter(|line| line.starts_with('|'))
+        .filter_map(|line| line.trim_end_matches('|').rsplit('|').next())
+        .collect::<Vec<_>>()
+        .join("\n");
+    let mut checked = 0;
+    let mut missing = Vec::new();
+    for (i, quoted) in pinned.split('`').enumerate() {
+        // The odd pieces are the quoted ones.
+        if i % 2 == 0 {
+            continue;
+        }
+        let (file, names) = if let Some((path, names)) = quoted.split_once(".rs::tests::") {
+            (root.join(format!("{path}.rs")), names)
+        } else if let Some((module, name)) = quoted.split_once("::")
+            && !module.is_empty()
+            && module.bytes().all(|b| b.is_ascii_lowercase() || b == b'_')
+            && root.join(format!("tests/api/{module}.rs")).exists()
+        {
+            (root.join(format!("tests/api/{module}.rs")), name)
+        } else {
+            continue;
+        };
+        let source = fs::read_to_string(&file).unwrap();
+        for name in names
+            .trim_matches(|c| c == '{' || c == '}')
+            .split(',')
+            .map(str::trim)
+            .filter(|name| !name.contains('*'))
+        {
+            checked += 1;
+            if !source.contains(&format!("fn {name}(")) {
+                missing.push(format!("{}: {name}", file.display()));
+            }
+        }
+    }
+    assert!(checked > 60, "only {checked} test names found in docs/security.md");
+    assert!(missing.is_empty(), "docs/security.md names tests that do not exist: {missing:#?}");
+}

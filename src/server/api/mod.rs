@@ -138,7 +138,7 @@ pub fn routes() -> Routes {
         .add(
             SIGN_UP,
             auth::sign_up,
-            about("Create an account and sign in", "auth", &[409]),
+            about("Create an account and sign in", "auth", &[409, 429]),
         )
         .add(
             LOG_IN,
