@@ -300,6 +300,12 @@ fn the_security_map_names_only_tests_that_exist() {
             }
         }
     }
-    assert!(checked > 60, "only {checked} test names found in docs/security.md");
-    assert!(missing.is_empty(), "docs/security.md names tests that do not exist: {missing:#?}");
+    assert!(
+        checked > 60,
+        "only {checked} test names found in docs/security.md"
+    );
+    assert!(
+        missing.is_empty(),
+        "docs/security.md names tests that do not exist: {missing:#?}"
+    );
 }
