@@ -18,7 +18,7 @@ export RUST_LOG=${RUST_LOG:-warn}
 jwks_port=3999
 python3 -m http.server "$jwks_port" --bind 127.0.0.1 --directory tests/fixtures >/dev/null 2>&1 &
 jwks_pid=$!
-trap 'stop_second; kill $jwks_pid $origin_pids 2>/dev/null; rm -rf "$data"' EXIT
+trap 'stop_second; kill $jwks_pid $origin_pids $maildev_pid 2>/dev/null; rm -rf "$data"' EXIT
 export GOOGLE_CLIENT_ID=e2e-client.apps.googleusercontent.com
 export GOOGLE_JWKS_URL="http://127.0.0.1:$jwks_port/google_jwks_1.json"
 # Two more origins for cors.spec.ts: a page on the first may call the API with the cookie.
@@ -26,7 +26,16 @@ python3 -m http.server 4000 --bind 127.0.0.1 --directory end2end/cors-origin >/d
 origin_pids="$!"
 python3 -m http.server 4001 --bind 127.0.0.1 --directory end2end/cors-origin >/dev/null 2>&1 &
 origin_pids="$origin_pids $!"
+maildev_pid=""
 export CORS_ALLOWED_ORIGINS=http://127.0.0.1:4000
+# A real SMTP catcher with an HTTP API (npm maildev): the app sends it mail over SMTP, and
+# email.spec.ts reads the links from it.
+end2end/node_modules/.bin/maildev --smtp 1025 --web 1080 --ip 127.0.0.1 --silent >/dev/null 2>&1 &
+maildev_pid=$!
+export SMTP_URL=smtp://127.0.0.1:1025 E2E_MAILDEV_URL=http://127.0.0.1:1080
+export MAIL_FROM="Gatehouse <no-reply@gatehouse.test>"
+for _ in $(seq 1 120); do curl -fsS "$E2E_MAILDEV_URL/email" >/dev/null 2>&1 && break; sleep 0.25; done
+curl -fsS "$E2E_MAILDEV_URL/email" >/dev/null || { echo "e2e.sh: maildev never answered" >&2; exit 1; }
 export E2E_CORS_ALLOWED_ORIGIN=http://127.0.0.1:4000 E2E_CORS_OTHER_ORIGIN=http://127.0.0.1:4001
 # Fresh throttling counters per run: every test signs in from 127.0.0.1. Every test signs up
 # from there too, far more than the hourly sign-ups one address gets.
@@ -90,7 +99,7 @@ run_pass embedded
 if [ -n "${E2E_REDIS_URL:-}" ] && [ -n "${E2E_POSTGRES_ADMIN_URL:-}" ]; then
     db="gatehouse_e2e_$$"
     psql "$E2E_POSTGRES_ADMIN_URL" -qc "CREATE DATABASE $db"
-    trap 'stop_second; kill $jwks_pid $origin_pids 2>/dev/null; psql "$E2E_POSTGRES_ADMIN_URL" -qc "DROP DATABASE IF EXISTS $db WITH (FORCE)" >/dev/null 2>&1; rm -rf "$data"' EXIT
+    trap 'stop_second; kill $jwks_pid $origin_pids $maildev_pid 2>/dev/null; psql "$E2E_POSTGRES_ADMIN_URL" -qc "DROP DATABASE IF EXISTS $db WITH (FORCE)" >/dev/null 2>&1; rm -rf "$data"' EXIT
     export DATABASE_URL="${E2E_POSTGRES_ADMIN_URL%/*}/$db"
     export REDIS_URL="$E2E_REDIS_URL"
     run_pass redis-postgres

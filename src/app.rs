@@ -11,9 +11,11 @@ use crate::{
     auth::{AuthStore, initial::load_initial_state},
     components::nav::NavBar,
     pages::{
-        admin::AdminPage, customers::CustomersPage, home::HomePage, login::LoginPage,
-        not_found::NotFoundPage, profile::ProfilePage, sessions::SessionsPage, signup::SignupPage,
-        todos::TodosPage, welcome::WelcomePage,
+        admin::AdminPage, confirm_email::ConfirmEmailPage, customers::CustomersPage,
+        forgot_password::ForgotPasswordPage, home::HomePage, login::LoginPage,
+        not_found::NotFoundPage, profile::ProfilePage, reset_password::ResetPasswordPage,
+        sessions::SessionsPage, signup::SignupPage, todos::TodosPage,
+        verify_email::VerifyEmailPage, welcome::WelcomePage,
     },
 };
 
@@ -64,6 +66,10 @@ pub fn App() -> impl IntoView {
                     <Route path=StaticSegment("") view=HomePage/>
                     <Route path=StaticSegment("login") view=LoginPage/>
                     <Route path=StaticSegment("signup") view=SignupPage/>
+                    <Route path=StaticSegment("forgot-password") view=ForgotPasswordPage/>
+                    <Route path=StaticSegment("reset-password") view=ResetPasswordPage/>
+                    <Route path=StaticSegment("verify-email") view=VerifyEmailPage/>
+                    <Route path=StaticSegment("confirm-email") view=ConfirmEmailPage/>
                     <Route path=StaticSegment("welcome") ssr=SsrMode::Async view=WelcomePage/>
                     <Route path=StaticSegment("todos") ssr=SsrMode::Async view={Lazy::<TodosRoute>::new()}/>
                     <Route path=StaticSegment("profile") ssr=SsrMode::Async view={Lazy::<ProfileRoute>::new()}/>

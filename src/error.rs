@@ -27,6 +27,10 @@ pub enum AppError {
     /// Signed in, but not allowed (403).
     #[error("{message}")]
     Forbidden { message: String },
+    /// Signed in, but `require_verified_email` is on and the address is not verified yet: only
+    /// signing out and verification work (403).
+    #[error("{message}")]
+    EmailUnverified { message: String },
     /// Signed in, but the action is sensitive and the sign-in is not recent: confirm who you are
     /// (`POST /api/auth/reauth`), then try again (403).
     #[error("{message}")]
@@ -89,6 +93,12 @@ impl AppError {
         }
     }
 
+    pub fn email_unverified() -> Self {
+        Self::EmailUnverified {
+            message: "Confirm your email address first: check your inbox for the link.".into(),
+        }
+    }
+
     pub fn reauth_required() -> Self {
         Self::ReauthRequired {
             message: "Confirm it is you to continue.".into(),
@@ -138,7 +148,9 @@ impl AppError {
         match self {
             Self::BadRequest { .. } => 400,
             Self::Unauthenticated { .. } => 401,
-            Self::Forbidden { .. } | Self::ReauthRequired { .. } => 403,
+            Self::Forbidden { .. } | Self::ReauthRequired { .. } | Self::EmailUnverified { .. } => {
+                403
+            }
             Self::NotFound { .. } => 404,
             Self::Conflict { .. } => 409,
             Self::Validation { .. } => 422,
@@ -156,6 +168,7 @@ impl AppError {
             | Self::Unauthenticated { message }
             | Self::Forbidden { message }
             | Self::ReauthRequired { message }
+            | Self::EmailUnverified { message }
             | Self::NotFound { message }
             | Self::Conflict { message }
             | Self::RateLimited { message, .. }
@@ -192,6 +205,7 @@ mod tests {
             (AppError::unauthenticated(), "unauthenticated", 401),
             (AppError::forbidden("no"), "forbidden", 403),
             (AppError::reauth_required(), "reauth_required", 403),
+            (AppError::email_unverified(), "email_unverified", 403),
             (AppError::not_found("Todo"), "not_found", 404),
             (AppError::conflict("taken"), "conflict", 409),
             (AppError::rate_limited(30), "rate_limited", 429),

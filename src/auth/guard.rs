@@ -4,7 +4,10 @@ use leptos::prelude::*;
 use leptos_router::{components::Redirect, hooks::use_location};
 
 use super::use_auth;
-use crate::{domain::next::login_url, error::AppError, pages::forbidden::Forbidden};
+use crate::{
+    components::check_inbox::CheckInbox, domain::next::login_url, error::AppError,
+    pages::forbidden::Forbidden,
+};
 
 /// Shows `children` to signed-in visitors and sends everyone else to
 /// `/login?next=<this page>`.
@@ -52,8 +55,13 @@ pub fn RequireAuth(children: ChildrenFn) -> impl IntoView {
     // A memo: a re-check that confirms the same user must not rebuild the page (that would
     // reset its state and drop work in flight).
     let signed_in = Memo::new(move |_| auth.is_authenticated().get());
+    let must_verify = auth.must_verify_email();
     let decide = move || {
         if signed_in.get() {
+            // With `require_verified_email`, an unverified address sees only how to verify it.
+            if must_verify.get() {
+                return view! { <CheckInbox/> }.into_any();
+            }
             return children().into_any();
         }
         if let Some(err) = failure.get() {

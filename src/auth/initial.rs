@@ -14,6 +14,9 @@ pub struct InitialState {
     pub auth_cache_secs: u32,
     /// Google's OAuth client id, when Google sign-in is on.
     pub google_client_id: Option<String>,
+    /// Whether an unverified address keeps the user out of every private page.
+    #[serde(default)]
+    pub require_verified_email: bool,
 }
 
 /// Reads the state from the request's session, checking it as every API request would.
@@ -35,6 +38,7 @@ pub async fn load_initial_state() -> Result<InitialState, AppError> {
         user,
         auth_cache_secs: state.settings.auth_check_cache_secs,
         google_client_id: state.settings.google_client_id.clone(),
+        require_verified_email: state.settings.require_verified_email,
     })
 }
 
@@ -53,6 +57,7 @@ pub fn load_initial_state() -> impl Future<Output = Result<InitialState, AppErro
             user,
             auth_cache_secs: 20,
             google_client_id: None,
+            require_verified_email: false,
         })
     })
 }

@@ -33,6 +33,7 @@ pub struct AuthStore {
     initial: Resource<Result<InitialState, AppError>>,
     applied: StoredValue<bool>,
     google_client_id: RwSignal<Option<String>>,
+    require_verified_email: RwSignal<bool>,
 }
 
 /// The store provided by the app shell.
@@ -52,6 +53,7 @@ impl AuthStore {
             initial,
             applied: StoredValue::new(false),
             google_client_id: RwSignal::new(None),
+            require_verified_email: RwSignal::new(false),
         };
         tabs::listen(store);
         page::register(store);
@@ -70,6 +72,8 @@ impl AuthStore {
             self.cache_ms
                 .set_value(f64::from(state.auth_cache_secs) * 1000.0);
             self.google_client_id.set(state.google_client_id);
+            self.require_verified_email
+                .set(state.require_verified_email);
             self.accept(state.user);
         }
         // Marked only once applied, so no caller can see "ready" before the state is in place.
@@ -83,6 +87,15 @@ impl AuthStore {
     /// Google's client id when Google sign-in is configured (known after [`ready`](Self::ready)).
     pub fn google_client_id(&self) -> Signal<Option<String>> {
         self.google_client_id.into()
+    }
+
+    /// Whether the signed-in user must verify their address before any private page (the
+    /// server's `require_verified_email`, and an unverified address).
+    pub fn must_verify_email(&self) -> Signal<bool> {
+        let (required, user) = (self.require_verified_email, self.user);
+        Signal::derive(move || {
+            required.get() && user.with(|u| u.as_ref().is_some_and(|u| !u.email_verified))
+        })
     }
 
     pub fn loading(&self) -> Signal<bool> {
@@ -130,7 +143,9 @@ impl AuthStore {
                     self.signed_out();
                 }
             }
-            AppError::Forbidden { .. } => {
+            // The account changed (disabled, no longer an admin), or its address must be
+            // verified first: ask the server who is signed in now.
+            AppError::Forbidden { .. } | AppError::EmailUnverified { .. } => {
                 self.invalidate();
                 let store = *self;
                 leptos::task::spawn_local(async move {
@@ -189,7 +204,9 @@ impl AuthStore {
 pub fn observe(err: &AppError) {
     if matches!(
         err,
-        AppError::Unauthenticated { .. } | AppError::Forbidden { .. }
+        AppError::Unauthenticated { .. }
+            | AppError::Forbidden { .. }
+            | AppError::EmailUnverified { .. }
     ) {
         let err = err.clone();
         // After the answer has been handed to its caller: a sign-out unmounts the page, which

@@ -1,5 +1,6 @@
 //! Reusable views.
 
+pub mod check_inbox;
 pub mod form;
 pub mod format;
 pub mod load;

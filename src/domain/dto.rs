@@ -17,6 +17,8 @@ pub struct CurrentUser {
     pub has_password: bool,
     /// Whether a Google account is linked.
     pub has_google: bool,
+    /// Whether the email address is proven (the mailed link, a password reset, or Google).
+    pub email_verified: bool,
     /// RFC 3339.
     #[cfg_attr(feature = "ssr", schemars(extend("format" = "date-time")))]
     pub created_at: String,
@@ -65,6 +67,47 @@ pub struct ReauthRequest {
     pub password: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub credential: Option<String>,
+}
+
+/// `POST /api/auth/verify-email` and `POST /api/users/me/email/confirm`: the token from the
+/// mailed link.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(schemars::JsonSchema))]
+pub struct TokenRequest {
+    pub token: String,
+}
+
+/// `POST /api/auth/password-reset`.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(schemars::JsonSchema))]
+pub struct PasswordResetRequest {
+    pub email: String,
+}
+
+/// `POST /api/auth/password-reset/confirm`.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(schemars::JsonSchema))]
+pub struct PasswordResetConfirmation {
+    pub token: String,
+    pub new_password: String,
+}
+
+/// `POST /api/users/me/email`.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(schemars::JsonSchema))]
+pub struct EmailChangeRequest {
+    pub new_email: String,
+}
+
+/// `GET /api/users/me/export`: everything kept about the signed-in user.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(schemars::JsonSchema))]
+pub struct AccountExport {
+    pub user: CurrentUser,
+    pub todos: Vec<Todo>,
+    pub sessions: Vec<SessionInfo>,
+    /// The audit trail's events about the user, newest first.
+    pub audit: Vec<AuditEvent>,
 }
 
 /// One todo.
@@ -200,6 +243,7 @@ pub struct AdminUserView {
     pub disabled: bool,
     pub has_password: bool,
     pub has_google: bool,
+    pub email_verified: bool,
     /// RFC 3339.
     #[cfg_attr(feature = "ssr", schemars(extend("format" = "date-time")))]
     pub created_at: String,

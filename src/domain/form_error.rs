@@ -40,7 +40,9 @@ impl FormError {
         match err {
             AppError::Unauthenticated { .. } => Self::Credentials,
             AppError::RateLimited { .. } => Self::Throttled,
-            AppError::Forbidden { .. } | AppError::ReauthRequired { .. } => Self::Disabled,
+            AppError::Forbidden { .. }
+            | AppError::ReauthRequired { .. }
+            | AppError::EmailUnverified { .. } => Self::Disabled,
             AppError::Validation { .. } | AppError::BadRequest { .. } => Self::Invalid,
             AppError::Conflict { .. } => Self::Taken,
             AppError::Unavailable { .. } => Self::Unavailable,

@@ -61,10 +61,18 @@ pub const LOG_OUT: Endpoint = Endpoint::new(Post, "/auth/logout");
 pub const GOOGLE_NONCE: Endpoint = Endpoint::new(Get, "/auth/google/nonce");
 pub const GOOGLE_SIGN_IN: Endpoint = Endpoint::new(Post, "/auth/google");
 pub const REAUTH: Endpoint = Endpoint::new(Post, "/auth/reauth");
+pub const VERIFY_EMAIL: Endpoint = Endpoint::new(Post, "/auth/verify-email");
+pub const RESEND_VERIFICATION: Endpoint = Endpoint::new(Post, "/auth/verify-email/resend");
+pub const REQUEST_PASSWORD_RESET: Endpoint = Endpoint::new(Post, "/auth/password-reset");
+pub const RESET_PASSWORD: Endpoint = Endpoint::new(Post, "/auth/password-reset/confirm");
 
 pub const GET_ME: Endpoint = Endpoint::new(Get, "/users/me");
 pub const UPDATE_ME: Endpoint = Endpoint::new(Patch, "/users/me");
 pub const CHANGE_PASSWORD: Endpoint = Endpoint::new(Post, "/users/me/password");
+pub const DELETE_ME: Endpoint = Endpoint::new(Delete, "/users/me");
+pub const EXPORT_ME: Endpoint = Endpoint::new(Get, "/users/me/export");
+pub const CHANGE_EMAIL: Endpoint = Endpoint::new(Post, "/users/me/email");
+pub const CONFIRM_EMAIL_CHANGE: Endpoint = Endpoint::new(Post, "/users/me/email/confirm");
 
 pub const LIST_TODOS: Endpoint = Endpoint::new(Get, "/todos");
 pub const CREATE_TODO: Endpoint = Endpoint::new(Post, "/todos");
@@ -86,6 +94,9 @@ pub const ADMIN_UPDATE_USER: Endpoint = Endpoint::new(Patch, "/admin/users/{id}"
 pub const ADMIN_USER_SESSIONS: Endpoint = Endpoint::new(Get, "/admin/users/{id}/sessions");
 pub const ADMIN_END_USER_SESSIONS: Endpoint = Endpoint::new(Delete, "/admin/users/{id}/sessions");
 pub const ADMIN_AUDIT: Endpoint = Endpoint::new(Get, "/admin/audit");
+pub const ADMIN_SEND_VERIFICATION: Endpoint = Endpoint::new(Post, "/admin/users/{id}/verification");
+pub const ADMIN_SEND_PASSWORD_RESET: Endpoint =
+    Endpoint::new(Post, "/admin/users/{id}/password-reset");
 
 pub const OPENAPI: Endpoint = Endpoint::new(Get, "/openapi.json");
 

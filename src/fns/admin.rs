@@ -73,3 +73,25 @@ pub async fn admin_audit(
     let page = page_request(text(page).as_deref(), text(per_page).as_deref())?;
     service::audit_page(&me.state, None, page).await
 }
+
+/// Mails the user a new verification link.
+#[server(prefix = "/api/fn", endpoint = "admin_send_verification")]
+pub async fn admin_send_verification(id: i64) -> Result<(), AppError> {
+    use crate::server::{
+        admin::service, http::client::ClientInfo, identity::current::require_admin,
+    };
+    let me = require_admin().await?;
+    let client = ClientInfo::from_context(&me.state).await?;
+    service::send_verification(&me.state, &me, &client, &id.to_string()).await
+}
+
+/// Mails the user a password reset link.
+#[server(prefix = "/api/fn", endpoint = "admin_send_password_reset")]
+pub async fn admin_send_password_reset(id: i64) -> Result<(), AppError> {
+    use crate::server::{
+        admin::service, http::client::ClientInfo, identity::current::require_admin,
+    };
+    let me = require_admin().await?;
+    let client = ClientInfo::from_context(&me.state).await?;
+    service::send_password_reset(&me.state, &me, &client, &id.to_string()).await
+}

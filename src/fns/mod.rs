@@ -12,6 +12,7 @@
 
 pub mod admin;
 pub mod customers;
+pub mod email;
 pub mod profile;
 pub mod sessions;
 pub mod todos;

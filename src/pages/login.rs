@@ -119,6 +119,7 @@ pub fn LoginPage() -> impl IntoView {
                     }
                 })}
             </Suspense>
+            <p class="muted"><A href="/forgot-password">"Forgot password?"</A></p>
             <p class="muted">
                 "No account yet? "
                 <A href=move || match next() {

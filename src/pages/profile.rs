@@ -11,7 +11,10 @@ use crate::{
     },
     domain::password,
     error::AppError,
-    fns::profile::{ChangePassword, UpdateProfile},
+    fns::{
+        email::{DeleteAccount, RequestEmailChange, ResendVerification},
+        profile::{ChangePassword, UpdateProfile},
+    },
 };
 
 #[component]
@@ -22,8 +25,10 @@ pub fn ProfilePage() -> impl IntoView {
             <h1>"Profile"</h1>
             <div class="stack">
                 <NameForm/>
+                <EmailSection/>
                 <SignInMethods/>
                 <PasswordForm/>
+                <YourData/>
             </div>
         </RequireAuth>
     }
@@ -153,6 +158,134 @@ fn PasswordForm() -> impl IntoView {
         </ActionForm>
         <Show when=move || reauth.get()>
             <ReauthPrompt on_confirmed=move |()| retry()/>
+        </Show>
+    }
+}
+
+/// The account's address: whether it is verified (with a new link on request), and moving to
+/// another one (a link goes there; a recent sign-in is needed).
+#[component]
+fn EmailSection() -> impl IntoView {
+    let auth = use_auth();
+    let email = move || auth.user().get().map(|u| u.email).unwrap_or_default();
+    let verified = move || auth.user().get().is_some_and(|u| u.email_verified);
+    let resend = ServerAction::<ResendVerification>::new();
+    let change = ServerAction::<RequestEmailChange>::new();
+    let form = NodeRef::<leptos::html::Form>::new();
+    let sent_to = RwSignal::new(None::<String>);
+    let error = RwSignal::new(None::<String>);
+    let field_error = RwSignal::new(None::<String>);
+    let reauth = RwSignal::new(false);
+    Effect::new(move |_| {
+        let Some(outcome) = change.value().get() else {
+            return;
+        };
+        error.set(None);
+        field_error.set(None);
+        match outcome {
+            Ok(()) => {
+                sent_to.set(change.input().get_untracked().map(|input| input.new_email));
+                if let Some(form) = form.get_untracked() {
+                    form.reset();
+                }
+            }
+            Err(AppError::ReauthRequired { .. }) => reauth.set(true),
+            Err(err) => match err.field_message("new_email") {
+                Some(message) => field_error.set(Some(message.to_owned())),
+                None => error.set(Some(err.message().to_owned())),
+            },
+        }
+    });
+    let sent = move || {
+        resend.value().get().map(|outcome| match outcome {
+            Ok(()) => {
+                view! { <p class="ok" role="status">"A new link is on its way."</p> }.into_any()
+            }
+            Err(err) => {
+                view! { <p class="alert" role="alert">{err.message().to_owned()}</p> }.into_any()
+            }
+        })
+    };
+    view! {
+        <section class="card form" data-testid="email-section">
+            <h2>"Email address"</h2>
+            <p>
+                <strong>{email}</strong>" "
+                {move || if verified() {
+                    view! { <span class="badge">"verified"</span> }.into_any()
+                } else {
+                    view! { <span class="badge warning">"not verified"</span> }.into_any()
+                }}
+            </p>
+            <Show when=move || !verified()>
+                <ActionForm action=resend>
+                    <button type="submit" disabled=move || resend.pending().get()>"Send the verification link again"</button>
+                </ActionForm>
+                {sent}
+            </Show>
+            <ActionForm action=change node_ref=form attr:class="form">
+                <FormError message=error/>
+                <Field name="new_email" label="New email address" kind="email" autocomplete="email"
+                    error=field_error required=true/>
+                <button class="primary" type="submit">"Change email"</button>
+            </ActionForm>
+            <p class="ok" role="status">
+                {move || sent_to.get().map(|to| format!(
+                    "We sent a link to {to}. Your address changes once you open it."
+                ))}
+            </p>
+        </section>
+        <Show when=move || reauth.get()>
+            <ReauthPrompt on_confirmed=move |()| {
+                reauth.set(false);
+                if let Some(form) = form.get_untracked() {
+                    let _ = form.request_submit();
+                }
+            }/>
+        </Show>
+    }
+}
+
+/// Everything kept about the user, to download; and deleting the account.
+#[component]
+fn YourData() -> impl IntoView {
+    let auth = use_auth();
+    let navigate = leptos_router::hooks::use_navigate();
+    let delete = ServerAction::<DeleteAccount>::new();
+    let error = RwSignal::new(None::<String>);
+    let reauth = RwSignal::new(false);
+    Effect::new(move |_| match delete.value().get() {
+        Some(Ok(())) => {
+            auth.signed_out();
+            navigate("/", Default::default());
+        }
+        Some(Err(AppError::ReauthRequired { .. })) => reauth.set(true),
+        Some(Err(err)) => error.set(Some(err.message().to_owned())),
+        None => {}
+    });
+    view! {
+        <section class="card form" data-testid="your-data">
+            <h2>"Your data"</h2>
+            <p>
+                <a href="/api/users/me/export" download="gatehouse-data.json">"Download your data"</a>
+                " (your profile, todos, sessions and account history, as JSON)."
+            </p>
+            <ActionForm action=delete attr:class="form">
+                <FormError message=error/>
+                <label class="check">
+                    <input type="checkbox" required=true/>
+                    " I understand that deleting my account cannot be undone."
+                </label>
+                <button class="danger" type="submit" disabled=move || delete.pending().get()>
+                    "Delete my account"
+                </button>
+            </ActionForm>
+        </section>
+        <Show when=move || reauth.get()>
+            <ReauthPrompt on_confirmed=move |()| {
+                reauth.set(false);
+                delete.dispatch(DeleteAccount {});
+            }/>
         </Show>
     }
 }

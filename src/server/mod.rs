@@ -5,6 +5,7 @@
 //! - [`identity`]: accounts and how one signs in — users, passwords, Google, the sign-in
 //!   completion every method ends in, the signed-in request;
 //! - [`sessions`]: session stores, the session index, ending sessions;
+//! - [`mail`]: the outbox, the sender, the development mailbox;
 //! - [`admin`], [`todos`], [`customers`], [`audit`]: the app's other features;
 //! - [`api`]: the JSON API's route table and its OpenAPI document;
 //! - [`http`]: HTTP pieces shared by every feature — errors, extractors, security headers and
@@ -19,6 +20,7 @@ pub mod customers;
 pub mod db;
 pub mod http;
 pub mod identity;
+pub mod mail;
 pub mod platform;
 pub mod sessions;
 pub mod todos;

@@ -680,7 +680,7 @@ async fn pages_and_api_carry_security_headers() {
 }
 
 #[tokio::test]
-async fn admin_emails_sign_up_as_admins() {
+async fn admin_emails_become_admins_once_the_address_is_verified() {
     let email = unique_email();
     let app = TestApp::spawn_with(
         Spawn::new(Database::Sqlite, Sessions::Embedded)
@@ -688,6 +688,7 @@ async fn admin_emails_sign_up_as_admins() {
     )
     .await;
 
+    // Anyone could sign up first with the listed address: that alone makes no admin (E5).
     let response = app
         .post_json(
             &app.client,
@@ -695,8 +696,17 @@ async fn admin_emails_sign_up_as_admins() {
             json!({"email": email, "password": PASSWORD, "name": "Boss"}),
         )
         .await;
+    let signed_up: Value = response.json().await.unwrap();
+    let again = app.log_in(&app.new_client(), &email, PASSWORD).await;
+    let before = again.json::<Value>().await.unwrap();
+    app.verify_email(&email).await;
+    let me: Value = app.get("/api/users/me").await.json().await.unwrap();
 
-    assert_eq!(response.json::<Value>().await.unwrap()["is_admin"], true);
+    assert_eq!(signed_up["is_admin"], false);
+    assert_eq!(signed_up["email_verified"], false);
+    assert_eq!(before["is_admin"], false, "nor does signing in again");
+    assert_eq!(me["is_admin"], true, "the proven address is an admin");
+    assert_eq!(me["email_verified"], true);
 }
 
 #[tokio::test]

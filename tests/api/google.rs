@@ -36,6 +36,7 @@ on_every_backend!(
     parallel_posts_of_one_nonce_sign_in_once,
     a_google_only_account_confirms_with_google_before_setting_a_password,
     signing_in_with_google_again_replaces_this_browsers_session,
+    a_verified_google_sign_in_claims_a_never_verified_password_account,
 );
 
 const CLIENT_ID: &str = "test-client.apps.googleusercontent.com";
@@ -412,6 +413,8 @@ async fn linking_to_a_password_account_needs_a_verified_email(db: Database, sess
     let jwks = Jwks::start(JWKS_1).await;
     let app = app_with(db, sessions, &jwks, vec![]).await;
     let email = app.sign_up(&app.new_client()).await;
+    // A password account that proved its address links, and keeps its password.
+    app.verify_email(&email).await;
 
     let browser = app.new_client();
     let issued = nonce(&app, &browser).await;
@@ -602,6 +605,7 @@ async fn disabled_accounts_get_403_and_admin_emails_apply(db: Database, sessions
         password_hash: None,
         google_sub: None,
         is_admin: true,
+        email_verified: true,
     };
     app.state.accounts().create(another_admin).await.unwrap();
     app.state
@@ -840,4 +844,88 @@ async fn signing_in_with_google_again_replaces_this_browsers_session(
         .unwrap();
     assert_eq!(listed.len(), 1, "{listed:?}");
     assert_eq!(listed[0]["current"], true);
+}
+
+async fn a_verified_google_sign_in_claims_a_never_verified_password_account(
+    db: Database,
+    sessions: Sessions,
+) {
+    use reqwest::Method;
+    let jwks = Jwks::start(JWKS_1).await;
+    let app = app_with(db, sessions, &jwks, vec![]).await;
+    // Someone signs up first with the victim's address, and keeps a session and a link.
+    let attacker = app.new_client();
+    let victim = unique_email();
+    let planted: Value = app
+        .post_json(
+            &attacker,
+            "/api/auth/signup",
+            json!({"email": victim, "password": PASSWORD, "name": "Not the owner"}),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(planted["email_verified"], false);
+    app.call(
+        &attacker,
+        Method::POST,
+        "/api/users/me/email",
+        Some(json!({"new_email": unique_email()})),
+    )
+    .await;
+
+    // The owner signs in with Google, which has verified the address.
+    let owner = app.new_client();
+    let issued = nonce(&app, &owner).await;
+    let signed_in = post_credential(
+        &app,
+        &owner,
+        &sign(&claims(&victim, &issued), "test-key-1", KEY_1),
+    )
+    .await;
+
+    assert_eq!(signed_in.status(), StatusCode::OK);
+    let account: Value = signed_in.json().await.unwrap();
+    assert_eq!(
+        account["id"], planted["id"],
+        "the account goes to the address's owner"
+    );
+    assert_eq!(
+        account["has_password"], false,
+        "the unverified password is gone"
+    );
+    assert_eq!(account["email_verified"], true);
+    assert_eq!(
+        app.me_status(&attacker).await,
+        StatusCode::UNAUTHORIZED,
+        "every session ended"
+    );
+    assert_eq!(
+        app.log_in(&app.new_client(), &victim, PASSWORD)
+            .await
+            .status(),
+        StatusCode::UNAUTHORIZED
+    );
+    let pending: i64 = gatehouse::on_db!(&app.state.db, pool => sqlx::query_scalar(
+        "SELECT COUNT(*) FROM email_tokens WHERE used_at IS NULL",
+    )
+    .fetch_one(pool)
+    .await
+    .unwrap());
+    assert_eq!(pending, 0, "no link the attacker asked for still works");
+    let (events, _) = gatehouse::server::audit::page(
+        &app.state.db,
+        planted["id"].as_i64(),
+        &gatehouse::domain::PageRequest {
+            page: 1,
+            per_page: 50,
+        },
+    )
+    .await
+    .unwrap();
+    assert!(
+        events.iter().any(|e| e.kind == "account_claimed"),
+        "{events:?}"
+    );
 }

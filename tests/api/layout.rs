@@ -16,6 +16,8 @@ const OWNERS: &[(&str, &str)] = &[
     ("app_counters", "sessions/store/sql.rs"),
     ("app_secrets", "platform/secrets.rs"),
     ("throttle_counters", "identity/throttle.rs"),
+    ("email_tokens", "identity/tokens.rs"),
+    ("mail_outbox", "mail/outbox.rs"),
     ("audit_events", "audit/mod.rs"),
     ("todos", "todos/repo.rs"),
     ("customers", "customers/repo.rs"),

@@ -115,6 +115,7 @@ fn response_schemas_list_exactly_the_fields_the_dtos_serialise() {
         is_admin: false,
         has_password: true,
         has_google: false,
+        email_verified: true,
         created_at: "2026-01-01T00:00:00Z".into(),
     };
     assert_eq!(

@@ -8,7 +8,10 @@ use crate::{
     components::form::submitted_value,
     components::load::LoadFailed,
     domain::{AdminUserView, UserPage},
-    fns::admin::{AdminEndUserSessions, AdminUpdateUser, admin_list_users, admin_user_sessions},
+    fns::admin::{
+        AdminEndUserSessions, AdminSendPasswordReset, AdminSendVerification, AdminUpdateUser,
+        admin_list_users, admin_user_sessions,
+    },
     pages::sessions::SessionItem,
 };
 
@@ -127,7 +130,14 @@ fn UserRows(
         <tbody>
             <tr data-testid="user-row" data-email=move || current.with(|u| u.email.clone()) class:disabled=disabled>
                 <td>{name} {is_me.then(|| view! { <span class="badge">"You"</span> })}</td>
-                <td>{move || current.with(|u| u.email.clone())}</td>
+                <td>
+                    {move || current.with(|u| u.email.clone())}
+                    {move || if current.with(|u| u.email_verified) {
+                        view! { <span class="badge">"verified"</span> }.into_any()
+                    } else {
+                        view! { <span class="badge warning">"not verified"</span> }.into_any()
+                    }}
+                </td>
                 <td>{move || if disabled() { "Disabled" } else { "Active" }}</td>
                 <td>{move || if is_admin() { "Admin" } else { "User" }}</td>
                 <td>{move || current.with(|u| u.session_count)}</td>
@@ -169,6 +179,7 @@ fn UserRows(
             <Show when=move || expanded.get()>
                 <tr class="detail">
                     <td colspan="6">
+                        <UserMail id verified=Signal::derive(move || current.with(|u| u.email_verified))/>
                         <UserSessions id is_me users/>
                     </td>
                 </tr>
@@ -176,6 +187,44 @@ fn UserRows(
         </tbody>
     }
     .into_any()
+}
+
+/// Mails for one user: a new verification link, a password reset link. The admin never sees
+/// either link, nor any password.
+#[component]
+fn UserMail(id: i64, verified: Signal<bool>) -> impl IntoView {
+    let verification = ServerAction::<AdminSendVerification>::new();
+    let reset = ServerAction::<AdminSendPasswordReset>::new();
+    let notice = RwSignal::new(None::<String>);
+    Effect::new(move |_| match verification.value().get() {
+        Some(Ok(())) => notice.set(Some(
+            "A new verification link is on its way to this user.".into(),
+        )),
+        Some(Err(err)) => notice.set(Some(err.message().to_owned())),
+        None => {}
+    });
+    Effect::new(move |_| match reset.value().get() {
+        Some(Ok(())) => notice.set(Some(
+            "A password reset link is on its way to this user.".into(),
+        )),
+        Some(Err(err)) => notice.set(Some(err.message().to_owned())),
+        None => {}
+    });
+    view! {
+        <div class="user-mail">
+            <Show when=move || !verified.get()>
+                <ActionForm action=verification attr:class="inline">
+                    <input type="hidden" name="id" value=id/>
+                    <button type="submit">"Send verification link"</button>
+                </ActionForm>
+            </Show>
+            <ActionForm action=reset attr:class="inline">
+                <input type="hidden" name="id" value=id/>
+                <button type="submit">"Send password reset link"</button>
+            </ActionForm>
+            <p role="status">{move || notice.get()}</p>
+        </div>
+    }
 }
 
 /// The live sessions of one user, with a form that ends them all.

@@ -19,6 +19,7 @@ use crate::{
             client::ClientInfo,
             error::{ApiJson, ApiQuery},
             parse::{PageQuery, RowId},
+            response::Accepted,
         },
         identity::current::Admin,
         platform::state::AppState,
@@ -74,6 +75,28 @@ pub async fn end_user_sessions(
 ) -> Result<NoContent, AppError> {
     service::end_user_sessions(&state, &me, &client, &id).await?;
     Ok(NoContent)
+}
+
+/// Mails the user a new verification link.
+pub async fn send_verification(
+    State(state): State<AppState>,
+    Admin(me): Admin,
+    client: ClientInfo,
+    Path(RowId { id }): Path<RowId>,
+) -> Result<Accepted, AppError> {
+    service::send_verification(&state, &me, &client, &id).await?;
+    Ok(Accepted)
+}
+
+/// Mails the user a password reset link.
+pub async fn send_password_reset(
+    State(state): State<AppState>,
+    Admin(me): Admin,
+    client: ClientInfo,
+    Path(RowId { id }): Path<RowId>,
+) -> Result<Accepted, AppError> {
+    service::send_password_reset(&state, &me, &client, &id).await?;
+    Ok(Accepted)
 }
 
 /// `?page=&per_page=&user_id=`.

@@ -3,14 +3,21 @@
 //! announced and audited the same way whoever makes it.
 
 use crate::{
-    domain::{AdminUserUpdate, AdminUserView, AuditPage, PageRequest, SessionInfo, UserPage},
+    domain::{
+        AdminUserUpdate, AdminUserView, AuditPage, Email, PageRequest, SessionInfo, UserPage,
+    },
     error::AppError,
     server::{
         audit::{self, Event, Kind},
-        http::{client::ClientInfo, error::db_error},
+        http::{
+            client::ClientInfo,
+            error::{db_error, internal},
+        },
         identity::{
             current::Authenticated,
+            password::reset,
             users::{self, User},
+            verification,
         },
         platform::state::AppState,
         sessions::{
@@ -147,6 +154,33 @@ pub async fn end_user_sessions(
         email: &target.email,
     };
     sessions::end_every(state, me.user.id, owner, &me.session, client).await
+}
+
+/// Mails the user a new verification link (nothing when their address is already verified).
+/// The admin never sees the link.
+pub async fn send_verification(
+    state: &AppState,
+    me: &Authenticated,
+    client: &ClientInfo,
+    raw_id: &str,
+) -> Result<(), AppError> {
+    let target = find_user(state, raw_id).await?;
+    verification::send_again(state, &target, client, Some(me.user.id)).await
+}
+
+/// Mails the user a password reset link. The admin never sees or sets a password.
+pub async fn send_password_reset(
+    state: &AppState,
+    me: &Authenticated,
+    client: &ClientInfo,
+    raw_id: &str,
+) -> Result<(), AppError> {
+    let target = find_user(state, raw_id).await?;
+    verification::reserve_mail(state, &target.email, client).await?;
+    let address = Email::parse(&target.email).map_err(|_| AppError::internal())?;
+    reset::mail_link(state, &address, client, Some(me.user.id))
+        .await
+        .map_err(|err| internal("queueing a password reset mail", err))
 }
 
 /// One page of the audit trail, optionally about one user, with the acting admins' emails.

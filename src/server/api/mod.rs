@@ -26,7 +26,10 @@ use super::{
     admin::routes as admin,
     customers::routes as customers,
     http::{BODY_LIMIT, openapi::errors, security},
-    identity::{google::routes as google, me_routes as users, password::routes as auth},
+    identity::{
+        email_routes as emails, google::routes as google, me_routes as users,
+        password::routes as auth,
+    },
     platform::state::AppState,
     sessions::routes as sessions,
     todos::routes as todos,
@@ -178,6 +181,38 @@ pub fn routes() -> Routes {
             ),
         )
         .add(
+            VERIFY_EMAIL,
+            emails::verify_email,
+            about(
+                "Verify the email address with the mailed link's token",
+                "auth",
+                &[],
+            ),
+        )
+        .add(
+            RESEND_VERIFICATION,
+            emails::resend_verification,
+            about("Mail the verification link again", "auth", &[429]),
+        )
+        .add(
+            REQUEST_PASSWORD_RESET,
+            emails::request_password_reset,
+            about(
+                "Mail a password reset link (the same answer for any address)",
+                "auth",
+                &[429],
+            ),
+        )
+        .add(
+            RESET_PASSWORD,
+            emails::reset_password,
+            about(
+                "Set a new password with a reset link's token; every session ends",
+                "auth",
+                &[],
+            ),
+        )
+        .add(
             GET_ME,
             users::get_me,
             about("The signed-in user", "users", &[]),
@@ -194,6 +229,38 @@ pub fn routes() -> Routes {
                 "Change the password (needs a recent sign-in); other sessions end",
                 "users",
                 &[429],
+            ),
+        )
+        .add(
+            DELETE_ME,
+            users::delete_me,
+            about(
+                "Delete the account and everything in it (needs a recent sign-in)",
+                "users",
+                &[409],
+            ),
+        )
+        .add(
+            EXPORT_ME,
+            users::export_me,
+            about("Everything kept about the signed-in user", "users", &[]),
+        )
+        .add(
+            CHANGE_EMAIL,
+            emails::request_email_change,
+            about(
+                "Move the account to another address (needs a recent sign-in); a link goes there",
+                "users",
+                &[429],
+            ),
+        )
+        .add(
+            CONFIRM_EMAIL_CHANGE,
+            emails::confirm_email_change,
+            about(
+                "Confirm the new address with the mailed link's token",
+                "users",
+                &[409],
             ),
         )
         .add(
@@ -292,6 +359,24 @@ pub fn routes() -> Routes {
             ADMIN_AUDIT,
             admin::audit_log,
             about("The audit trail, newest first (admins)", "admin", &[]),
+        )
+        .add(
+            ADMIN_SEND_VERIFICATION,
+            admin::send_verification,
+            about(
+                "Mail a user a new verification link (admins)",
+                "admin",
+                &[404, 429],
+            ),
+        )
+        .add(
+            ADMIN_SEND_PASSWORD_RESET,
+            admin::send_password_reset,
+            about(
+                "Mail a user a password reset link (admins)",
+                "admin",
+                &[404, 429],
+            ),
         )
         .add(
             OPENAPI,

@@ -4,9 +4,9 @@
 
 use crate::{
     domain::{AuditEvent, PageRequest},
-    on_db,
+    on_db, on_tx,
     server::db::{
-        Db,
+        Db, Tx,
         clock::{now, rfc3339},
     },
 };
@@ -20,6 +20,20 @@ pub enum Kind {
     SignInThrottled,
     SignOut,
     PasswordChanged,
+    /// A password reset link was mailed (by request, or by an admin: then `actor_id`).
+    PasswordResetSent,
+    /// The password was set through a reset link.
+    PasswordReset,
+    /// A verification link was mailed again by an admin.
+    VerificationSent,
+    /// The address was proven through the mailed link.
+    EmailVerified,
+    /// The account moved to a new, proven address.
+    EmailChanged,
+    /// A Google identity that proved the address took over a never-verified password account.
+    AccountClaimed,
+    /// The account was deleted; its earlier rows keep no address.
+    AccountDeleted,
     /// The user confirmed who they are again, for a sensitive action (step-up).
     Reauthenticated,
     /// One session ended by its user or an admin (`detail` says which and how many).
@@ -42,6 +56,13 @@ impl Kind {
             Kind::SignInThrottled => "sign_in_throttled",
             Kind::SignOut => "sign_out",
             Kind::PasswordChanged => "password_changed",
+            Kind::PasswordResetSent => "password_reset_sent",
+            Kind::PasswordReset => "password_reset",
+            Kind::VerificationSent => "verification_sent",
+            Kind::EmailVerified => "email_verified",
+            Kind::EmailChanged => "email_changed",
+            Kind::AccountClaimed => "account_claimed",
+            Kind::AccountDeleted => "account_deleted",
             Kind::Reauthenticated => "reauthenticated",
             Kind::SessionRevoked => "session_revoked",
             Kind::UserDisabled => "user_disabled",
@@ -101,6 +122,32 @@ pub async fn record_by(db: &Db, actor_id: Option<i64>, event: Event<'_>) {
     if let Err(err) = stored {
         tracing::warn!(error = %err, "could not store an audit event");
     }
+}
+
+/// Every event about `user_id`, newest first (the user's own export).
+pub async fn all_of(db: &Db, user_id: i64) -> Result<Vec<AuditEvent>, sqlx::Error> {
+    let rows: Vec<Row> = on_db!(db, pool => sqlx::query_as(
+        "SELECT e.id, e.at, e.kind, e.user_id, e.email, e.ip, e.detail, e.actor_id
+         FROM audit_events e WHERE e.user_id = $1 ORDER BY e.at DESC, e.id DESC",
+    )
+    .bind(user_id)
+    .fetch_all(pool)
+    .await)?;
+    Ok(rows.into_iter().map(AuditEvent::from).collect())
+}
+
+/// Before an account is deleted: its events keep what happened and when, but no longer who.
+/// Rows about it lose the address (the user id goes with the account), and so do attempts that
+/// named its address.
+pub async fn anonymise(tx: &mut Tx, user_id: i64, email: &str) -> Result<(), sqlx::Error> {
+    on_tx!(tx, conn => sqlx::query(
+        "UPDATE audit_events SET email = NULL WHERE user_id = $1 OR email = $2",
+    )
+    .bind(user_id)
+    .bind(email)
+    .execute(conn)
+    .await
+    .map(drop))
 }
 
 /// One page of the trail, newest first, optionally about one user only. The actors' emails are

@@ -36,6 +36,41 @@ pub enum Db {
     Postgres(PgPool),
 }
 
+/// A transaction on whichever backend `database_url` selected: changes that must happen
+/// together (an account change and the mail it sends, say) go through one of these.
+#[derive(Debug)]
+pub enum Tx {
+    Sqlite(sqlx::Transaction<'static, sqlx::Sqlite>),
+    Postgres(sqlx::Transaction<'static, sqlx::Postgres>),
+}
+
+impl Tx {
+    pub async fn commit(self) -> Result<(), sqlx::Error> {
+        match self {
+            Tx::Sqlite(tx) => tx.commit().await,
+            Tx::Postgres(tx) => tx.commit().await,
+        }
+    }
+}
+
+/// Runs `$body` with `$conn` bound to the transaction's connection (`&mut` a concrete one), as
+/// [`on_db!`](crate::on_db) does for pools.
+#[macro_export]
+macro_rules! on_tx {
+    ($tx:expr, $conn:ident => $body:expr) => {
+        match $tx {
+            $crate::server::db::Tx::Sqlite(tx) => {
+                let $conn = &mut **tx;
+                $body
+            }
+            $crate::server::db::Tx::Postgres(tx) => {
+                let $conn = &mut **tx;
+                $body
+            }
+        }
+    };
+}
+
 /// Runs `$body` with `$pool` bound to the concrete pool. Queries use `$1, $2, …` placeholders,
 /// which both SQLite and PostgreSQL understand, so one query text serves both.
 #[macro_export]
@@ -90,6 +125,16 @@ impl Db {
         };
         db.migrate().await?;
         Ok(db)
+    }
+
+    /// Starts a transaction. On SQLite it takes the write lock at once (`BEGIN IMMEDIATE`): a
+    /// transaction that read first and wrote later could otherwise fail when another writer
+    /// got in between, which waiting does not cure.
+    pub async fn begin(&self) -> Result<Tx, sqlx::Error> {
+        Ok(match self {
+            Db::Sqlite(pool) => Tx::Sqlite(pool.begin_with("BEGIN IMMEDIATE").await?),
+            Db::Postgres(pool) => Tx::Postgres(pool.begin().await?),
+        })
     }
 
     async fn migrate(&self) -> anyhow::Result<()> {

@@ -39,6 +39,36 @@ impl<T: JsonSchema> OperationOutput for Created<T> {
     }
 }
 
+/// `202 Accepted`, no body: the request was taken, and what follows (a mail) happens later. The
+/// same answer whatever the request named, so it reveals nothing.
+pub struct Accepted;
+
+impl IntoResponse for Accepted {
+    fn into_response(self) -> HttpResponse {
+        StatusCode::ACCEPTED.into_response()
+    }
+}
+
+impl OperationOutput for Accepted {
+    type Inner = ();
+
+    fn operation_response(ctx: &mut GenContext, operation: &mut Operation) -> Option<Response> {
+        NoContent::operation_response(ctx, operation).map(|mut response| {
+            response.description = "Accepted: what follows happens later".into();
+            response
+        })
+    }
+
+    fn inferred_responses(
+        ctx: &mut GenContext,
+        operation: &mut Operation,
+    ) -> Vec<(Option<u16>, Response)> {
+        Self::operation_response(ctx, operation)
+            .map(|response| vec![(Some(202), response)])
+            .unwrap_or_default()
+    }
+}
+
 /// `204 No Content` after a sign-out, asking the browser to clear what the site stored
 /// (`Clear-Site-Data: "storage"`).
 ///

@@ -19,7 +19,10 @@ use super::{
 use crate::{
     domain::DisplayName,
     error::AppError,
-    server::{db::Db, sessions::store::Backend},
+    server::{
+        db::{Db, Tx},
+        sessions::store::Backend,
+    },
 };
 
 /// Why an account change failed.
@@ -59,7 +62,18 @@ impl From<AccountError> for AppError {
     }
 }
 
-fn access(outcome: Access) -> Result<bool, AccountError> {
+impl From<CreateError> for AccountError {
+    fn from(err: CreateError) -> Self {
+        match err {
+            CreateError::EmailTaken => AccountError::EmailTaken,
+            CreateError::Db(err) => AccountError::Db(err),
+        }
+    }
+}
+
+/// `true` when the change was made, `false` when there is no such user, and
+/// [`AccountError::LastAdmin`] when it would leave no enabled admin.
+pub fn access(outcome: Access) -> Result<bool, AccountError> {
     match outcome {
         Access::Changed => Ok(true),
         Access::NoSuchUser => Ok(false),
@@ -89,10 +103,33 @@ impl<'a> Accounts<'a> {
     /// Creates an account. Nothing to announce: no instance has cached a user that did not
     /// exist (ids are never reused).
     pub async fn create(&self, new: NewUser<'_>) -> Result<User, AccountError> {
-        users::create(self.db, new).await.map_err(|err| match err {
-            CreateError::EmailTaken => AccountError::EmailTaken,
-            CreateError::Db(err) => AccountError::Db(err),
-        })
+        let mut tx = self.db.begin().await?;
+        let user = Self::create_in(&mut tx, new).await?;
+        tx.commit().await?;
+        Ok(user)
+    }
+
+    /// Creates an account within `tx`, with whatever else must happen with it (the
+    /// verification mail).
+    pub async fn create_in(tx: &mut Tx, new: NewUser<'_>) -> Result<User, AccountError> {
+        users::create(tx, new).await.map_err(AccountError::from)
+    }
+
+    /// Commits `tx`, which made `changed`, then announces the change.
+    pub(super) async fn commit<T>(
+        &self,
+        tx: Tx,
+        changed: users::Changed<T>,
+    ) -> Result<T, AccountError> {
+        tx.commit().await?;
+        self.announce(changed).await
+    }
+
+    /// Gives a never-verified password account to the Google identity `sub` (see
+    /// [`users::claim_for_google`]); `None` when it is not such an account.
+    pub async fn claim_for_google(&self, id: i64, sub: &str) -> Result<Option<User>, AccountError> {
+        let changed = users::claim_for_google(self.db, id, sub).await?;
+        self.announce(changed).await
     }
 
     /// Changes the display name; `None` when no such user exists.

@@ -62,7 +62,34 @@ impl Authenticated {
     }
 }
 
+/// Signed in, with `require_verified_email` on and the address unverified: 403
+/// `email_unverified` for everything but signing out and verification (which take
+/// [`SignedIn`]).
+fn verified_if_required(state: &AppState, me: Authenticated) -> Result<Authenticated, AppError> {
+    if state.settings.require_verified_email && !me.user.email_verified {
+        return Err(AppError::email_unverified());
+    }
+    Ok(me)
+}
+
 impl FromRequestParts<AppState> for Authenticated {
+    type Rejection = AppError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let SignedIn(me) = SignedIn::from_request_parts(parts, state).await?;
+        verified_if_required(state, me)
+    }
+}
+
+/// Any signed-in, enabled user, whether or not their address is verified: for the few
+/// endpoints an unverified account may use when `require_verified_email` is on (who am I,
+/// send the link again).
+pub struct SignedIn(pub Authenticated);
+
+impl FromRequestParts<AppState> for SignedIn {
     type Rejection = AppError;
 
     async fn from_request_parts(
@@ -75,6 +102,7 @@ impl FromRequestParts<AppState> for Authenticated {
         })?;
         authenticate(state, session)
             .await?
+            .map(SignedIn)
             .ok_or_else(AppError::unauthenticated)
     }
 }
@@ -112,6 +140,19 @@ impl OperationInput for Authenticated {
     }
 }
 
+impl OperationInput for SignedIn {
+    fn operation_input(ctx: &mut GenContext, operation: &mut Operation) {
+        Authenticated::operation_input(ctx, operation);
+    }
+
+    fn inferred_early_responses(
+        ctx: &mut GenContext,
+        operation: &mut Operation,
+    ) -> Vec<(Option<u16>, Response)> {
+        Authenticated::inferred_early_responses(ctx, operation)
+    }
+}
+
 impl OperationInput for Admin {
     fn operation_input(ctx: &mut GenContext, operation: &mut Operation) {
         Authenticated::operation_input(ctx, operation);
@@ -137,6 +178,17 @@ impl OperationInput for Admin {
 /// }
 /// ```
 pub async fn require_user() -> Result<Caller, AppError> {
+    let caller = require_signed_in().await?;
+    let me = verified_if_required(&caller.state, caller.me)?;
+    Ok(Caller {
+        state: caller.state,
+        me,
+    })
+}
+
+/// For server functions: as [`require_user`], but an unverified address passes even when
+/// `require_verified_email` is on (see [`SignedIn`]).
+pub async fn require_signed_in() -> Result<Caller, AppError> {
     current_user().await?.ok_or_else(AppError::unauthenticated)
 }
 

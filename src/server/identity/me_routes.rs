@@ -3,9 +3,16 @@
 
 use axum::{Json, extract::State, response::NoContent};
 
-use super::{current::Authenticated, password::service as password, profile, step_up};
+use super::{
+    account_data,
+    current::{Authenticated, SignedIn},
+    password::service as password,
+    profile, step_up,
+};
 use crate::{
-    domain::{ChangePasswordRequest, CurrentUser, ReauthRequest, UpdateProfileRequest},
+    domain::{
+        AccountExport, ChangePasswordRequest, CurrentUser, ReauthRequest, UpdateProfileRequest,
+    },
     error::AppError,
     server::{
         http::{client::ClientInfo, error::ApiJson},
@@ -13,8 +20,27 @@ use crate::{
     },
 };
 
-pub async fn get_me(me: Authenticated) -> Json<CurrentUser> {
+/// Answers even while the address still needs verifying: the pages ask it who is signed in.
+pub async fn get_me(SignedIn(me): SignedIn) -> Json<CurrentUser> {
     Json(me.user.to_current())
+}
+
+/// `GET /api/users/me/export`: everything kept about the signed-in user.
+pub async fn export_me(
+    State(state): State<AppState>,
+    me: Authenticated,
+) -> Result<Json<AccountExport>, AppError> {
+    Ok(Json(account_data::export(&state, &me).await?))
+}
+
+/// `DELETE /api/users/me`: deletes the account (needs a recent sign-in) and signs out.
+pub async fn delete_me(
+    State(state): State<AppState>,
+    me: Authenticated,
+    client: ClientInfo,
+) -> Result<NoContent, AppError> {
+    account_data::delete(&state, &me, &client).await?;
+    Ok(NoContent)
 }
 
 pub async fn update_me(

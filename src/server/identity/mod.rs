@@ -5,9 +5,12 @@
 //! every rule of a finished sign-in. Changes to a user go through [`accounts`], which announces
 //! each one to every instance. [`current`] authenticates each request.
 
+pub mod account_data;
 pub mod accounts;
 pub mod current;
 pub mod device;
+pub mod email_change;
+pub mod email_routes;
 pub mod google;
 pub mod me_routes;
 pub mod password;
@@ -15,5 +18,7 @@ pub mod profile;
 pub mod sign_in;
 pub mod step_up;
 pub mod throttle;
+pub mod tokens;
 pub mod user_cache;
 pub mod users;
+pub mod verification;

@@ -59,7 +59,8 @@ pub enum Arrival {
 ///
 /// # Security
 /// - A disabled account is refused (403) and the attempt audited, for every method.
-/// - An account listed in `ADMIN_EMAILS` becomes an admin here, before its session is issued.
+/// - An account listed in `ADMIN_EMAILS` becomes an admin here, before its session is issued,
+///   if its address is verified.
 /// - The session gets a new id and the old id's index row goes (SECURITY S1, fixation).
 /// - The browser gets a fresh device cookie for the account (SECURITY P9).
 pub async fn complete(
@@ -87,9 +88,10 @@ pub async fn complete(
     Ok(user)
 }
 
-/// Accounts listed in `ADMIN_EMAILS` become admins when they sign in.
+/// Accounts listed in `ADMIN_EMAILS` become admins when they sign in, once their address is
+/// proven (SECURITY E5): otherwise anyone could sign up first with the listed address.
 async fn promote_listed_admin(state: &AppState, mut user: User) -> Result<User, AppError> {
-    if !user.is_admin && state.settings.is_admin_email(&user.email) {
+    if !user.is_admin && user.email_verified && state.settings.is_admin_email(&user.email) {
         state.accounts().set_admin(user.id, true).await?;
         user.is_admin = true;
     }

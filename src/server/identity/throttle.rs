@@ -90,6 +90,22 @@ const ONCE: Limit = Limit {
     on_success: OnSuccess::Keep,
 };
 
+/// Mails sent to one address on request (password resets, verification resends, email
+/// changes): a few an hour, so nobody can mail-bomb it (SECURITY E3).
+const MAILS_TO_ADDRESS: Limit = Limit {
+    name: "mail",
+    max: 5,
+    window: Duration::from_secs(60 * 60),
+    on_success: OnSuccess::Keep,
+};
+/// Mails requested from one network, to any addresses.
+const MAILS_FROM_NETWORK: Limit = Limit {
+    name: "mail-ip",
+    max: 30,
+    window: Duration::from_secs(60 * 60),
+    on_success: OnSuccess::Keep,
+};
+
 /// Sign-ups from one network: `max` an hour.
 pub fn sign_ups_per_hour(max: u64) -> Limit {
     Limit {
@@ -127,6 +143,14 @@ impl Attempt {
             }
         }
         Self::new(counters)
+    }
+
+    /// A request, from `ip`, that mails `address`.
+    pub fn mail(address: &str, ip: &str) -> Self {
+        Self::new(vec![
+            (MAILS_TO_ADDRESS, format!("mail:{}", address.to_lowercase())),
+            (MAILS_FROM_NETWORK, format!("mail-ip:{}", network_of(ip))),
+        ])
     }
 
     /// The use of a one-time value, `kind` naming what it is (`google-nonce`).

@@ -8,10 +8,10 @@ use tower_sessions::session_store::Error as StoreError;
 use super::password::hashing::PasswordHash;
 use crate::{
     domain::{AdminUserView, CurrentUser, DisplayName, Email, PageRequest},
-    on_db,
+    on_db, on_tx,
     server::{
         db::{
-            Db,
+            Db, Tx,
             clock::{now, rfc3339},
         },
         sessions::store::Backend,
@@ -28,10 +28,13 @@ pub struct User {
     pub google_sub: Option<String>,
     pub is_admin: bool,
     pub disabled: bool,
+    /// Whether the address is proven: by the mailed link, a password reset, or Google.
+    pub email_verified: bool,
     pub created_at: i64,
 }
 
-const COLUMNS: &str = "id, email, name, password_hash, google_sub, is_admin, disabled, created_at";
+const COLUMNS: &str =
+    "id, email, name, password_hash, google_sub, is_admin, disabled, email_verified, created_at";
 
 impl User {
     pub fn password_hash(&self) -> Option<PasswordHash> {
@@ -47,6 +50,7 @@ impl User {
             is_admin: self.is_admin,
             has_password: self.password_hash.is_some(),
             has_google: self.google_sub.is_some(),
+            email_verified: self.email_verified,
             created_at: rfc3339(self.created_at),
         }
     }
@@ -64,6 +68,7 @@ impl User {
             google_sub: None,
             is_admin: false,
             disabled: false,
+            email_verified: false,
             created_at: 0,
         }
     }
@@ -81,6 +86,11 @@ impl User {
 pub(super) struct Changed<T>(T);
 
 impl<T> Changed<T> {
+    /// The write's result, before the change is announced.
+    pub(super) fn peek(&self) -> &T {
+        &self.0
+    }
+
     /// Replaces the users epoch in the session store, then gives back the write's result.
     pub(super) async fn announce(self, sessions: &Backend) -> Result<T, StoreError> {
         sessions.announce_user_change().await?;
@@ -99,6 +109,7 @@ impl User {
             disabled: self.disabled,
             has_password: self.password_hash.is_some(),
             has_google: self.google_sub.is_some(),
+            email_verified: self.email_verified,
             created_at: rfc3339(self.created_at),
             session_count,
         }
@@ -121,23 +132,26 @@ pub struct NewUser<'a> {
     pub password_hash: Option<&'a PasswordHash>,
     pub google_sub: Option<&'a str>,
     pub is_admin: bool,
+    /// Whether the address is already proven (Google said so).
+    pub email_verified: bool,
 }
 
-pub(super) async fn create(db: &Db, new: NewUser<'_>) -> Result<User, CreateError> {
+pub(super) async fn create(tx: &mut Tx, new: NewUser<'_>) -> Result<User, CreateError> {
     let now = now();
     let sql = format!(
-        "INSERT INTO users (email, name, password_hash, google_sub, is_admin, disabled, created_at, updated_at)
-         VALUES ($1, $2, $3, $4, $5, FALSE, $6, $6) RETURNING {COLUMNS}"
+        "INSERT INTO users (email, name, password_hash, google_sub, is_admin, disabled, email_verified, created_at, updated_at)
+         VALUES ($1, $2, $3, $4, $5, FALSE, $6, $7, $7) RETURNING {COLUMNS}"
     );
     let hash = new.password_hash.map(PasswordHash::as_str);
-    let created = on_db!(db, pool => sqlx::query_as::<_, User>(&sql)
+    let created = on_tx!(tx, conn => sqlx::query_as::<_, User>(&sql)
         .bind(new.email.as_str())
         .bind(new.name.as_str())
         .bind(hash)
         .bind(new.google_sub)
         .bind(new.is_admin)
+        .bind(new.email_verified)
         .bind(now)
-        .fetch_one(pool)
+        .fetch_one(conn)
         .await);
     created.map_err(|err| match &err {
         sqlx::Error::Database(db_err) if db_err.is_unique_violation() => CreateError::EmailTaken,
@@ -273,6 +287,107 @@ async fn set_access(
 
 /// The PostgreSQL advisory lock that serialises changes taking admin access away.
 const ADMIN_CHANGES_LOCK: i64 = 0x6761_7465_6164_6d6e; // "gateadmn"
+
+/// Marks the address of user `id` as proven; the user as they now are, or `None` when gone.
+pub(super) async fn mark_verified(
+    tx: &mut Tx,
+    id: i64,
+) -> Result<Changed<Option<User>>, sqlx::Error> {
+    let sql = format!(
+        "UPDATE users SET email_verified = TRUE, updated_at = $1 WHERE id = $2 RETURNING {COLUMNS}"
+    );
+    on_tx!(tx, conn => sqlx::query_as::<_, User>(&sql).bind(now()).bind(id).fetch_optional(conn).await)
+        .map(Changed)
+}
+
+/// Sets the password after a reset through the mailed link, which also proves the address.
+pub(super) async fn reset_password(
+    tx: &mut Tx,
+    id: i64,
+    hash: &PasswordHash,
+) -> Result<Changed<Option<User>>, sqlx::Error> {
+    let sql = format!(
+        "UPDATE users SET password_hash = $1, email_verified = TRUE, updated_at = $2 WHERE id = $3 \
+         RETURNING {COLUMNS}"
+    );
+    on_tx!(tx, conn => sqlx::query_as::<_, User>(&sql)
+        .bind(hash.as_str())
+        .bind(now())
+        .bind(id)
+        .fetch_optional(conn)
+        .await)
+    .map(Changed)
+}
+
+/// Moves user `id` to the (proven) address `email`: the user as they now are, `None` when gone,
+/// or [`CreateError::EmailTaken`] when another account has it.
+pub(super) async fn set_email(
+    tx: &mut Tx,
+    id: i64,
+    email: &str,
+) -> Result<Changed<Option<User>>, CreateError> {
+    let sql = format!(
+        "UPDATE users SET email = $1, email_verified = TRUE, updated_at = $2 WHERE id = $3 \
+         RETURNING {COLUMNS}"
+    );
+    let changed = on_tx!(tx, conn => sqlx::query_as::<_, User>(&sql)
+        .bind(email)
+        .bind(now())
+        .bind(id)
+        .fetch_optional(conn)
+        .await);
+    changed.map(Changed).map_err(|err| match &err {
+        sqlx::Error::Database(db_err) if db_err.is_unique_violation() => CreateError::EmailTaken,
+        _ => CreateError::Db(err),
+    })
+}
+
+/// Gives a never-verified password account to the Google identity that proved its address: the
+/// link is made, the password goes, the address counts as verified. `None` when the account is
+/// gone, already linked, or already verified (then it links the usual way).
+pub(super) async fn claim_for_google(
+    db: &Db,
+    id: i64,
+    sub: &str,
+) -> Result<Changed<Option<User>>, sqlx::Error> {
+    let sql = format!(
+        "UPDATE users SET google_sub = $1, password_hash = NULL, email_verified = TRUE, \
+         updated_at = $2 WHERE id = $3 AND google_sub IS NULL AND NOT email_verified \
+         RETURNING {COLUMNS}"
+    );
+    on_db!(db, pool => sqlx::query_as::<_, User>(&sql).bind(sub).bind(now()).bind(id).fetch_optional(pool).await)
+        .map(Changed)
+}
+
+/// Deletes user `id` (their todos, session index rows and tokens go with them), unless they are
+/// the last enabled admin.
+pub(super) async fn delete(tx: &mut Tx, id: i64) -> Result<Changed<Access>, sqlx::Error> {
+    if let Tx::Postgres(pg) = tx {
+        sqlx::query("SELECT pg_advisory_xact_lock($1)")
+            .bind(ADMIN_CHANGES_LOCK)
+            .execute(&mut **pg)
+            .await?;
+    }
+    let deleted = on_tx!(tx, conn => sqlx::query(
+        "DELETE FROM users WHERE id = $1 AND (NOT is_admin OR disabled OR EXISTS (
+             SELECT 1 FROM users other WHERE other.is_admin AND NOT other.disabled AND other.id <> $1))",
+    )
+    .bind(id)
+    .execute(conn)
+    .await
+    .map(|done| done.rows_affected()))?;
+    if deleted == 1 {
+        return Ok(Changed(Access::Changed));
+    }
+    let exists: Option<i64> = on_tx!(tx, conn => sqlx::query_scalar("SELECT id FROM users WHERE id = $1")
+        .bind(id)
+        .fetch_optional(conn)
+        .await)?;
+    Ok(Changed(match exists {
+        None => Access::NoSuchUser,
+        Some(_) => Access::LastAdmin,
+    }))
+}
 
 pub async fn by_google_sub(db: &Db, sub: &str) -> Result<Option<User>, sqlx::Error> {
     let sql = format!("SELECT {COLUMNS} FROM users WHERE google_sub = $1");

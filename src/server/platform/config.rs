@@ -46,6 +46,13 @@ const KEYS: &[(&str, &str)] = &[
     ("reauth_window_secs", "REAUTH_WINDOW_SECS"),
     ("max_signups_per_ip_per_hour", "MAX_SIGNUPS_PER_IP_PER_HOUR"),
     ("password_hash_queue", "PASSWORD_HASH_QUEUE"),
+    ("smtp_url", "SMTP_URL"),
+    ("mail_from", "MAIL_FROM"),
+    ("public_url", "PUBLIC_URL"),
+    ("dev_mailbox", "DEV_MAILBOX"),
+    ("email_verification_ttl_secs", "EMAIL_VERIFICATION_TTL_SECS"),
+    ("password_reset_ttl_secs", "PASSWORD_RESET_TTL_SECS"),
+    ("require_verified_email", "REQUIRE_VERIFIED_EMAIL"),
 ];
 
 /// The environment variable that overrides `key`.
@@ -120,6 +127,24 @@ pub struct Settings {
     /// Password hashes that may wait for a hashing thread; beyond that, sign-in and sign-up
     /// answer 503 at once.
     pub password_hash_queue: usize,
+    /// Where mail goes: `smtp://host:port` (plain, for local catchers),
+    /// `smtp+starttls://user:pass@host:587` or `smtps://user:pass@host:465`. Unset: mail stays
+    /// in the outbox (`SMTP_URL`).
+    pub smtp_url: Option<Secret>,
+    /// The `From` of every mail, `Name <address>` or a bare address (`MAIL_FROM`).
+    pub mail_from: String,
+    /// The base of every link in a mail, e.g. `https://app.example.com`. Unset: `http://` and
+    /// `site_addr` (`PUBLIC_URL`).
+    pub public_url: Option<String>,
+    /// Serve the outbox at `/dev/mailbox` (development only) (`DEV_MAILBOX`).
+    pub dev_mailbox: bool,
+    /// How long an email verification link works (`EMAIL_VERIFICATION_TTL_SECS`).
+    pub email_verification_ttl_secs: u64,
+    /// How long a password reset link works (`PASSWORD_RESET_TTL_SECS`).
+    pub password_reset_ttl_secs: u64,
+    /// When true, an account whose address is unverified can sign in and out and verify, and
+    /// nothing else (`REQUIRE_VERIFIED_EMAIL`).
+    pub require_verified_email: bool,
 }
 
 impl Default for Settings {
@@ -148,6 +173,13 @@ impl Default for Settings {
             reauth_window_secs: 10 * 60,
             max_signups_per_ip_per_hour: 20,
             password_hash_queue: 32,
+            smtp_url: None,
+            mail_from: "Gatehouse <no-reply@localhost>".into(),
+            public_url: None,
+            dev_mailbox: false,
+            email_verification_ttl_secs: 24 * 60 * 60,
+            password_reset_ttl_secs: 30 * 60,
+            require_verified_email: false,
         }
     }
 }
@@ -264,6 +296,38 @@ impl Settings {
         if self.password_hash_queue == 0 {
             return bad("password_hash_queue", "must be at least 1");
         }
+        if let Some(url) = &self.smtp_url
+            && smtp_scheme(url.expose()).is_none()
+        {
+            return bad(
+                "smtp_url",
+                "must start with smtp://, smtp+starttls:// or smtps:// and name a host",
+            );
+        }
+        if self.mail_from.parse::<lettre::message::Mailbox>().is_err() {
+            return bad(
+                "mail_from",
+                "must be an address, or a name and an address like `Gatehouse <no-reply@example.com>`",
+            );
+        }
+        if let Some(url) = &self.public_url
+            && !(url.starts_with("https://") || url.starts_with("http://"))
+        {
+            return bad("public_url", "must be an http:// or https:// URL");
+        }
+        if RELEASE_BUILD && self.dev_mailbox && !self.site_addr.ip().is_loopback() {
+            return bad(
+                "dev_mailbox",
+                "is on while the server listens beyond loopback: /dev/mailbox would show \
+                 everyone's reset links. Turn it off",
+            );
+        }
+        if self.email_verification_ttl_secs < 60 || self.password_reset_ttl_secs < 60 {
+            return bad(
+                "password_reset_ttl_secs",
+                "and email_verification_ttl_secs must each be at least 60 seconds",
+            );
+        }
         if !jwks_url_is_safe(&self.google_jwks_url) {
             return bad(
                 "google_jwks_url",
@@ -318,6 +382,14 @@ impl Settings {
 
     pub fn session_absolute_lifetime(&self) -> Duration {
         Duration::from_secs(self.session_absolute_lifetime_secs)
+    }
+
+    /// The base of links in mail, without a trailing slash.
+    pub fn public_url(&self) -> String {
+        match &self.public_url {
+            Some(url) => url.trim_end_matches('/').to_owned(),
+            None => format!("http://{}", self.site_addr),
+        }
     }
 
     /// Whether `email` (any case) is listed in `admin_emails`.
@@ -404,6 +476,32 @@ impl Settings {
             && !self.allow_insecure_cookies
             && !self.site_addr.ip().is_loopback()
     }
+}
+
+/// How mail is sent to the server `smtp_url` names.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SmtpSecurity {
+    /// No TLS: only for catchers on this machine or a private network.
+    Plain,
+    /// STARTTLS on a plain connection (port 587).
+    StartTls,
+    /// TLS from the first byte (port 465).
+    Tls,
+}
+
+/// The security an `smtp_url` asks for, when it is one of the accepted forms and names a host.
+pub fn smtp_scheme(url: &str) -> Option<SmtpSecurity> {
+    let (security, rest) = if let Some(rest) = url.strip_prefix("smtp+starttls://") {
+        (SmtpSecurity::StartTls, rest)
+    } else if let Some(rest) = url.strip_prefix("smtps://") {
+        (SmtpSecurity::Tls, rest)
+    } else if let Some(rest) = url.strip_prefix("smtp://") {
+        (SmtpSecurity::Plain, rest)
+    } else {
+        return None;
+    };
+    let host = rest.rsplit_once('@').map_or(rest, |(_, host)| host);
+    (!host.is_empty() && !host.starts_with(':')).then_some(security)
 }
 
 /// Google's keys decide who may sign in: they are fetched over TLS, or from this machine.

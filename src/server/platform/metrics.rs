@@ -1,6 +1,6 @@
 //! Prometheus metrics at `GET /metrics`: requests by route, method and status with their
-//! latencies, sign-ins by method and outcome, the number of live sessions, and requests refused
-//! because password hashing was saturated.
+//! latencies, sign-ins by method and outcome, the number of live sessions, the mail outbox's
+//! backlog, and requests refused because password hashing was saturated.
 
 use std::{
     collections::HashMap,
@@ -18,13 +18,14 @@ use metrics::{Counter, Histogram};
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
 
 use super::state::AppState;
-use crate::server::sessions::index;
+use crate::server::{mail::outbox, sessions::index};
 
 const REQUESTS: &str = "http_requests_total";
 const DURATION: &str = "http_request_duration_seconds";
 const SIGN_INS: &str = "gatehouse_sign_ins_total";
 const SESSIONS: &str = "gatehouse_active_sessions";
 const HASHING_BUSY: &str = "gatehouse_password_hashing_busy_total";
+const MAIL_BACKLOG: &str = "gatehouse_mail_outbox_backlog";
 
 /// Latency buckets: fine below 10 ms, where an authenticated read should sit.
 const BUCKETS: &[f64] = &[
@@ -52,6 +53,7 @@ pub fn handle() -> PrometheusHandle {
             );
             metrics::describe_counter!(SIGN_INS, "Sign-in attempts by method and outcome");
             metrics::describe_gauge!(SESSIONS, "Signed-in sessions not yet expired");
+            metrics::describe_gauge!(MAIL_BACKLOG, "Mails in the outbox not sent yet");
             metrics::describe_counter!(
                 HASHING_BUSY,
                 "Sign-ins and sign-ups refused with 503 because the password-hashing queue was full"
@@ -178,6 +180,10 @@ pub async fn render(State(state): State<AppState>, request: Request) -> Response
     match index::live_total(&state.db).await {
         Ok(count) => metrics::gauge!(SESSIONS).set(count as f64),
         Err(err) => tracing::warn!(error = %err, "could not count live sessions for /metrics"),
+    }
+    match outbox::backlog(&state.db).await {
+        Ok(count) => metrics::gauge!(MAIL_BACKLOG).set(count as f64),
+        Err(err) => tracing::warn!(error = %err, "could not count the mail backlog for /metrics"),
     }
     (
         [

@@ -49,6 +49,7 @@ use crate::{
             password::{forms, hashing::Hasher},
             throttle::Throttle,
         },
+        mail::{Mailer, dev_mailbox, sender},
         sessions::store::{Backend, HashedStore, session_hash_key},
     },
 };
@@ -86,6 +87,8 @@ impl Application {
             let hasher = hasher.clone();
             async move { hasher.warm_up().await }
         });
+        let mailer = Mailer::new(&settings);
+        sender::spawn(&settings, db.clone(), mailer.waker())?;
         let devices = Devices::new(
             &secrets::key(&db, "device_cookie_key").await?,
             settings.session_cookie_secure,
@@ -118,6 +121,7 @@ impl Application {
             throttle,
             hasher,
             devices,
+            mailer,
             google,
             users: Default::default(),
             db_up,
@@ -191,6 +195,11 @@ pub fn router(state: AppState) -> Router {
         .route("/readyz", get(health::readyz))
         .route("/metrics", get(metrics::render))
         .route("/api/docs", get(api::openapi::docs_page))
+        .merge(if settings.dev_mailbox {
+            dev_mailbox::routes()
+        } else {
+            Router::new()
+        })
         .merge(api::router(cors(settings)))
         // The no-JavaScript forms read no more than the API does (X6).
         .route(

@@ -14,6 +14,7 @@ use crate::server::{
         accounts::Accounts, device::Devices, google::verifier::GoogleVerifier,
         password::hashing::Hasher, throttle::Throttle, user_cache::UserCache,
     },
+    mail::Mailer,
     sessions::store::Store,
 };
 
@@ -57,6 +58,8 @@ pub struct Shared {
     pub hasher: Arc<Hasher>,
     /// Issues and checks device cookies.
     pub devices: Devices,
+    /// Links for mail, and the outbox.
+    pub mailer: Mailer,
     /// Present when Google sign-in is configured.
     pub google: Option<Arc<GoogleVerifier>>,
     /// `settings.trusted_proxies`, parsed.

@@ -8,6 +8,7 @@
 #![allow(dead_code)]
 
 pub mod proxy;
+pub mod smtp;
 
 use std::{net::SocketAddr, path::PathBuf, sync::Once};
 
@@ -372,7 +373,8 @@ impl TestApp {
     }
 
     /// Spawns an app whose `admin_emails` names one fresh address, and signs that admin up on
-    /// `app.client`. Returns the admin's email.
+    /// `app.client`, verifying the address (a listed address becomes an admin only then).
+    /// Returns the admin's email.
     pub async fn spawn_with_admin(spawn: Spawn) -> (Self, String) {
         let email = unique_email();
         let app = Self::spawn_with(spawn.setting("admin_emails", email.clone())).await;
@@ -384,7 +386,44 @@ impl TestApp {
             )
             .await;
         assert_eq!(response.status(), reqwest::StatusCode::CREATED);
+        app.verify_email(&email).await;
         (app, email)
+    }
+
+    /// The newest mail the outbox holds for `to` (sent or not), as text.
+    pub async fn outbox_text(&self, to: &str) -> String {
+        let found: Option<String> = gatehouse::on_db!(&self.state.db, pool => sqlx::query_scalar(
+            "SELECT text_body FROM mail_outbox WHERE recipient = $1 ORDER BY id DESC LIMIT 1",
+        )
+        .bind(to)
+        .fetch_optional(pool)
+        .await
+        .unwrap());
+        found.unwrap_or_else(|| panic!("no mail to {to} in the outbox"))
+    }
+
+    /// The token of the `{path}?token=` link in the newest mail to `to`.
+    pub async fn outbox_token(&self, to: &str, path: &str) -> String {
+        let text = self.outbox_text(to).await;
+        let marker = format!("{path}?token=");
+        let start = text
+            .find(&marker)
+            .unwrap_or_else(|| panic!("no {path} link in {text}"))
+            + marker.len();
+        text[start..].split_whitespace().next().unwrap().to_owned()
+    }
+
+    /// Verifies `email` with the link its sign-up mail holds.
+    pub async fn verify_email(&self, email: &str) {
+        let token = self.outbox_token(email, "/verify-email").await;
+        let verified = self
+            .post_json(
+                &self.new_client(),
+                "/api/auth/verify-email",
+                serde_json::json!({ "token": token }),
+            )
+            .await;
+        assert_eq!(verified.status(), reqwest::StatusCode::OK);
     }
 }
 

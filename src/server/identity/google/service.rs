@@ -11,11 +11,16 @@ use crate::{
     domain::{DisplayName, Email},
     error::AppError,
     server::{
-        http::{client::ClientInfo, error::store_error},
+        audit::{self, Event, Kind},
+        http::{
+            client::ClientInfo,
+            error::{db_error, store_error},
+        },
         identity::{
             accounts::AccountError,
             sign_in::{self, Arrival, Method},
             throttle::Attempt,
+            tokens::{self, Purpose},
             users::{self, NewUser, User},
         },
         platform::state::AppState,
@@ -60,7 +65,7 @@ pub async fn sign_in(
     credential: &str,
 ) -> Result<User, AppError> {
     let identity = verified_identity(state, session, client, credential).await?;
-    let (user, arrival) = match account_for(state, &identity).await {
+    let (user, arrival) = match account_for(state, &identity, client).await {
         Ok(found) => found,
         Err(AppError::Unauthenticated { message }) => {
             return Err(refuse(state, client, &message).await);
@@ -156,6 +161,7 @@ async fn refuse(state: &AppState, client: &ClientInfo, why: &str) -> AppError {
 async fn account_for(
     state: &AppState,
     identity: &GoogleIdentity,
+    client: &ClientInfo,
 ) -> Result<(User, Arrival), AppError> {
     if let Some(user) = users::by_google_sub(&state.db, &identity.sub).await? {
         return Ok((user, Arrival::SignIn));
@@ -175,6 +181,11 @@ async fn account_for(
         if existing.google_sub.is_some() {
             return Err(linked_elsewhere());
         }
+        if !existing.email_verified
+            && let Some(claimed) = claim(state, &existing, &identity.sub, client).await?
+        {
+            return Ok((claimed, Arrival::SignIn));
+        }
         // Links only while still unlinked, so two identities racing for one account cannot
         // both win.
         let linked = state
@@ -189,7 +200,9 @@ async fn account_for(
         name: &display_name(identity, &email)?,
         password_hash: None,
         google_sub: Some(&identity.sub),
+        // Google verified the address, so a listed admin address counts (SECURITY E5).
         is_admin: state.settings.is_admin_email(email.as_str()),
+        email_verified: true,
     };
     match state.accounts().create(new).await {
         // Audited as a sign-in, as before: the account came from Google, not a sign-up form.
@@ -199,6 +212,41 @@ async fn account_for(
         )),
         Err(err) => Err(err.into()),
     }
+}
+
+/// Gives a password account that never proved its address to the Google identity that just
+/// did (SECURITY G8, pre-account hijacking): someone could have signed up with the victim's
+/// address before them. The password and every pending link are revoked and every session
+/// ends, so whoever set that password has nothing left. `None` when the account is no longer
+/// such an account (it was verified or linked meanwhile).
+async fn claim(
+    state: &AppState,
+    account: &User,
+    sub: &str,
+    client: &ClientInfo,
+) -> Result<Option<User>, AppError> {
+    let Some(claimed) = state.accounts().claim_for_google(account.id, sub).await? else {
+        return Ok(None);
+    };
+    for purpose in [
+        Purpose::ResetPassword,
+        Purpose::ChangeEmail,
+        Purpose::VerifyEmail,
+    ] {
+        tokens::revoke_now(&state.db, claimed.id, purpose)
+            .await
+            .map_err(db_error)?;
+    }
+    sessions::end_all_of(state, claimed.id, None).await?;
+    let event = Event {
+        kind: Kind::AccountClaimed,
+        user_id: Some(claimed.id),
+        email: Some(&claimed.email),
+        ip: &client.ip,
+        detail: "the unverified password was removed and every session ended",
+    };
+    audit::record(&state.db, event).await;
+    Ok(Some(claimed))
 }
 
 /// The answer for a Google identity whose verified email belongs to an account linked to a

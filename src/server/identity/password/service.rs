@@ -19,7 +19,9 @@ use crate::{
             current::Authenticated,
             sign_in::{self, Arrival, Method},
             throttle::{self, Attempt, ThrottleError, Ticket},
+            tokens::{self, Purpose},
             users::{self, NewUser, User},
+            verification,
         },
         platform::{metrics, state::AppState},
         sessions::service as sessions,
@@ -72,9 +74,11 @@ pub async fn sign_up(
         name: &name,
         password_hash: Some(&hash),
         google_sub: None,
-        is_admin: state.settings.is_admin_email(email.as_str()),
+        // Even a listed admin address waits until it is verified (SECURITY E5).
+        is_admin: false,
+        email_verified: false,
     };
-    let user = state.accounts().create(new).await?;
+    let user = verification::create_with_mail(state, new).await?;
     sign_in::complete(
         state,
         session,
@@ -267,6 +271,10 @@ pub async fn change_password(
         .await
         .map_err(|err| hash_failure(err, "Password change"))?;
     state.accounts().set_password(me.user.id, &hash).await?;
+    // A reset link mailed before the change must not undo it (SECURITY E1).
+    tokens::revoke_now(&state.db, me.user.id, Purpose::ResetPassword)
+        .await
+        .map_err(crate::server::http::error::db_error)?;
     sessions::reissue(state, &me.session, me.user.id, me.user.is_admin, client).await?;
     let event = Event {
         kind: Kind::PasswordChanged,
