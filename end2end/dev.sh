@@ -17,6 +17,9 @@ export MAX_SIGNUPS_PER_IP_PER_HOUR=100000
 export E2E_ADMIN_EMAIL=dev-admin@example.com
 export E2E_BASE_URL=http://127.0.0.1:3000
 export E2E_RESTART_STATE="$data/browser-state.json"
+# The development build's WASM is unoptimised (tens of megabytes): each full page load compiles
+# it again, so the smoke test gets Playwright's "slow" allowance there.
+export E2E_DEV_BUILD=1
 password="correct horse battery"
 
 server_pid=""

@@ -8,6 +8,7 @@ import { admin, password, signInAt, uniqueEmail } from "./helpers";
 const main = (page: import("@playwright/test").Page) => page.getByRole("navigation", { name: "Main" });
 
 test("@smoke sign up, see every private page with its data, add a todo, sign out", async ({ page, browser, baseURL, pageProblems }) => {
+  test.slow(process.env.E2E_DEV_BUILD === "1", "the development build's WASM is unoptimised");
   const email = uniqueEmail();
   await page.goto("/signup");
   await hydrated(page);

@@ -176,6 +176,14 @@ fn EmailSection() -> impl IntoView {
     let error = RwSignal::new(None::<String>);
     let field_error = RwSignal::new(None::<String>);
     let reauth = RwSignal::new(false);
+    // The address asked for, noted while the request is in flight (the action forgets its input
+    // once it has answered).
+    let requested = RwSignal::new(None::<String>);
+    Effect::new(move |_| {
+        if let Some(input) = change.input().get() {
+            requested.set(Some(input.new_email));
+        }
+    });
     Effect::new(move |_| {
         let Some(outcome) = change.value().get() else {
             return;
@@ -184,7 +192,7 @@ fn EmailSection() -> impl IntoView {
         field_error.set(None);
         match outcome {
             Ok(()) => {
-                sent_to.set(change.input().get_untracked().map(|input| input.new_email));
+                sent_to.set(requested.get_untracked());
                 if let Some(form) = form.get_untracked() {
                     form.reset();
                 }

@@ -630,6 +630,29 @@ mod tests {
     }
 
     #[test]
+    fn mail_settings_are_checked_and_named() {
+        for url in [
+            "smtp://127.0.0.1:1025",
+            "smtp+starttls://user:pass@mail.example.com:587",
+            "smtps://user:pass@mail.example.com:465",
+        ] {
+            assert!(load_in_jail("", &[("SMTP_URL", url)]).is_ok(), "{url}");
+        }
+        for url in ["mail.example.com:25", "smtp://", "http://mail.example.com", "smtps://u:p@"] {
+            let err = load_in_jail("", &[("SMTP_URL", url)]).unwrap_err();
+            assert!(err.contains("SMTP_URL"), "{url}: {err}");
+        }
+        let err = load_in_jail("", &[("MAIL_FROM", "not an address")]).unwrap_err();
+        assert!(err.contains("MAIL_FROM"), "{err}");
+        let err = load_in_jail("", &[("PUBLIC_URL", "app.example.com")]).unwrap_err();
+        assert!(err.contains("PUBLIC_URL"), "{err}");
+        let settings = load_in_jail("", &[("PUBLIC_URL", "https://app.example.com/")]).unwrap();
+        assert_eq!(settings.public_url(), "https://app.example.com");
+        let settings = load_in_jail("site_addr = \"127.0.0.1:4000\"", &[]).unwrap();
+        assert_eq!(settings.public_url(), "http://127.0.0.1:4000");
+    }
+
+    #[test]
     fn a_release_server_beyond_loopback_needs_secure_cookies_or_says_so() {
         let plain = |addr: &str, allow: bool| Settings {
             site_addr: addr.parse().unwrap(),
