@@ -24,10 +24,10 @@ pub fn ResetPasswordPage() -> impl IntoView {
     };
     Effect::new(move |_| {
         // Every session of the account ended, this browser's too if it was signed in.
-        if let Some(Ok(())) = reset.value().get() {
-            if auth.user().with_untracked(Option::is_some) {
-                auth.signed_out();
-            }
+        if let Some(Ok(())) = reset.value().get()
+            && auth.user().with_untracked(Option::is_some)
+        {
+            auth.signed_out();
         }
     });
     view! {

@@ -11,7 +11,10 @@ use axum::{
 };
 
 use super::{compose::escape, outbox};
-use crate::server::{http::error::db_error, platform::state::AppState};
+use crate::{
+    error::AppError,
+    server::{http::error::db_error, platform::state::AppState},
+};
 
 /// The mailbox's routes.
 pub fn routes() -> Router<AppState> {
@@ -66,32 +69,31 @@ async fn list(State(state): State<AppState>) -> Response {
 /// The HTML part, as the recipient's mail client would show it.
 async fn html_part(State(state): State<AppState>, Path(id): Path<String>) -> Response {
     match find(&state, &id).await {
-        Ok(mail) => page(mail.html_body),
-        Err(response) => response,
+        Ok(Some(mail)) => page(mail.html_body),
+        Ok(None) => StatusCode::NOT_FOUND.into_response(),
+        Err(err) => err.into_response(),
     }
 }
 
 /// The plain-text part.
 async fn text_part(State(state): State<AppState>, Path(id): Path<String>) -> Response {
     match find(&state, &id).await {
-        Ok(mail) => (
+        Ok(Some(mail)) => (
             [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
             mail.text_body,
         )
             .into_response(),
-        Err(response) => response,
+        Ok(None) => StatusCode::NOT_FOUND.into_response(),
+        Err(err) => err.into_response(),
     }
 }
 
-async fn find(state: &AppState, id: &str) -> Result<outbox::Stored, Response> {
+/// The mail a path names; an id that is not a number names none.
+async fn find(state: &AppState, id: &str) -> Result<Option<outbox::Stored>, AppError> {
     let Ok(id) = id.parse::<i64>() else {
-        return Err(StatusCode::NOT_FOUND.into_response());
+        return Ok(None);
     };
-    match outbox::by_id(&state.db, id).await {
-        Ok(Some(mail)) => Ok(mail),
-        Ok(None) => Err(StatusCode::NOT_FOUND.into_response()),
-        Err(err) => Err(db_error(err).into_response()),
-    }
+    outbox::by_id(&state.db, id).await.map_err(db_error)
 }
 
 /// An HTML page styled by its own `<style>` only: the page's policy allows that and nothing

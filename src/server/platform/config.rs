@@ -495,10 +495,8 @@ pub fn smtp_scheme(url: &str) -> Option<SmtpSecurity> {
         (SmtpSecurity::StartTls, rest)
     } else if let Some(rest) = url.strip_prefix("smtps://") {
         (SmtpSecurity::Tls, rest)
-    } else if let Some(rest) = url.strip_prefix("smtp://") {
-        (SmtpSecurity::Plain, rest)
     } else {
-        return None;
+        (SmtpSecurity::Plain, url.strip_prefix("smtp://")?)
     };
     let host = rest.rsplit_once('@').map_or(rest, |(_, host)| host);
     (!host.is_empty() && !host.starts_with(':')).then_some(security)
@@ -638,7 +636,12 @@ mod tests {
         ] {
             assert!(load_in_jail("", &[("SMTP_URL", url)]).is_ok(), "{url}");
         }
-        for url in ["mail.example.com:25", "smtp://", "http://mail.example.com", "smtps://u:p@"] {
+        for url in [
+            "mail.example.com:25",
+            "smtp://",
+            "http://mail.example.com",
+            "smtps://u:p@",
+        ] {
             let err = load_in_jail("", &[("SMTP_URL", url)]).unwrap_err();
             assert!(err.contains("SMTP_URL"), "{url}: {err}");
         }
