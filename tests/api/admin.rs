@@ -396,6 +396,9 @@ async fn the_audit_log_records_who_did_what_newest_first(db: Database, sessions:
             "sign_out",
             "sign_in_failed",
             "sign_up",
+            // The admin's own: the listed address became an admin once verified.
+            "admin_granted",
+            "email_verified",
             "sign_up"
         ],
         "newest first"
@@ -407,7 +410,7 @@ async fn the_audit_log_records_who_did_what_newest_first(db: Database, sessions:
     assert!(disabled["at"].as_str().unwrap().ends_with('Z'));
     assert_eq!(events[3]["email"], email.as_str());
     assert!(events[3]["actor_id"].is_null());
-    assert_eq!(page["total"], 6);
+    assert_eq!(page["total"], 8);
     assert_eq!(paged["events"].as_array().unwrap().len(), 2);
     assert_eq!(paged["events"][0]["kind"], "sign_out");
     assert_eq!(bad.status(), StatusCode::UNPROCESSABLE_ENTITY);
