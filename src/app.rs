@@ -14,8 +14,8 @@ use crate::{
         admin::AdminPage, confirm_email::ConfirmEmailPage, customers::CustomersPage,
         forgot_password::ForgotPasswordPage, home::HomePage, login::LoginPage,
         not_found::NotFoundPage, profile::ProfilePage, reset_password::ResetPasswordPage,
-        sessions::SessionsPage, signup::SignupPage, todos::TodosPage,
-        verify_email::VerifyEmailPage, welcome::WelcomePage,
+        second_factor::SecondFactorPage, security::SecurityPage, sessions::SessionsPage,
+        signup::SignupPage, todos::TodosPage, verify_email::VerifyEmailPage, welcome::WelcomePage,
     },
 };
 
@@ -65,6 +65,7 @@ pub fn App() -> impl IntoView {
                 <Routes fallback=NotFoundPage>
                     <Route path=StaticSegment("") view=HomePage/>
                     <Route path=StaticSegment("login") view=LoginPage/>
+                    <Route path=(StaticSegment("login"), StaticSegment("second-factor")) view=SecondFactorPage/>
                     <Route path=StaticSegment("signup") view=SignupPage/>
                     <Route path=StaticSegment("forgot-password") view=ForgotPasswordPage/>
                     <Route path=StaticSegment("reset-password") view=ResetPasswordPage/>
@@ -75,6 +76,7 @@ pub fn App() -> impl IntoView {
                     <Route path=StaticSegment("profile") ssr=SsrMode::Async view={Lazy::<ProfileRoute>::new()}/>
                     <Route path=StaticSegment("customers") ssr=SsrMode::Async view={Lazy::<CustomersRoute>::new()}/>
                     <Route path=StaticSegment("sessions") ssr=SsrMode::Async view={Lazy::<SessionsRoute>::new()}/>
+                    <Route path=StaticSegment("security") ssr=SsrMode::Async view={Lazy::<SecurityRoute>::new()}/>
                     <Route path=StaticSegment("admin") ssr=SsrMode::Async view={Lazy::<AdminRoute>::new()}/>
                 </Routes>
             </main>
@@ -123,6 +125,7 @@ lazy_page!(TodosRoute, TodosPage);
 lazy_page!(ProfileRoute, ProfilePage);
 lazy_page!(CustomersRoute, CustomersPage);
 lazy_page!(SessionsRoute, SessionsPage);
+lazy_page!(SecurityRoute, SecurityPage);
 lazy_page!(AdminRoute, AdminPage);
 
 /// Sends the page's Content-Security-Policy, built around this response's nonce.

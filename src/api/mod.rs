@@ -1,9 +1,9 @@
 //! The browser's typed client for the JSON API (`docs/api.md`), for what the pages do outside
 //! server functions: signing in, up and out and confirming who one is (so the session cookie is
-//! set by the same answers other clients get) and the cached `/api/users/me` check. Every call returns the server's
-//! [`AppError`] on failure, or [`AppError::Unavailable`] when the server cannot be reached. The
-//! methods and paths come from [`paths`], the table the server registers its routes from. The
-//! pages' data goes through the server functions of [`crate::fns`].
+//! set by the same answers other clients get) and the cached `/api/users/me` check. Every call
+//! returns the server's [`AppError`] on failure, or [`AppError::Unavailable`] when the server
+//! cannot be reached. The methods and paths come from [`paths`], the table the server registers
+//! its routes from. The pages' data goes through the server functions of [`crate::fns`].
 
 pub mod client;
 
@@ -11,7 +11,8 @@ use serde::{Serialize, de::DeserializeOwned};
 
 use crate::{
     domain::{
-        CurrentUser, GoogleCredential, GoogleNonce, LoginRequest, ReauthRequest, SignupRequest,
+        CurrentUser, GoogleCredential, GoogleNonce, LoginRequest, ReauthRequest,
+        SecondFactorRequest, SignInResponse, SignupRequest,
         paths::{self, *},
     },
     error::AppError,
@@ -40,8 +41,14 @@ pub async fn sign_up(body: &SignupRequest) -> Result<CurrentUser, AppError> {
     call(SIGN_UP, Some(body)).await
 }
 
-pub async fn log_in(body: &LoginRequest) -> Result<CurrentUser, AppError> {
+/// The user, or (for an account with a second factor) the request for its code.
+pub async fn log_in(body: &LoginRequest) -> Result<SignInResponse, AppError> {
     call(LOG_IN, Some(body)).await
+}
+
+/// Completes a sign-in held for its second factor.
+pub async fn second_factor_sign_in(body: &SecondFactorRequest) -> Result<CurrentUser, AppError> {
+    call(SECOND_FACTOR_SIGN_IN, Some(body)).await
 }
 
 pub async fn log_out() -> Result<(), AppError> {
@@ -53,7 +60,7 @@ pub async fn google_nonce() -> Result<GoogleNonce, AppError> {
     call(GOOGLE_NONCE, None::<&()>).await
 }
 
-pub async fn sign_in_with_google(body: &GoogleCredential) -> Result<CurrentUser, AppError> {
+pub async fn sign_in_with_google(body: &GoogleCredential) -> Result<SignInResponse, AppError> {
     call(GOOGLE_SIGN_IN, Some(body)).await
 }
 

@@ -10,7 +10,10 @@ use futures::{
 use leptos::prelude::*;
 
 use super::initial::InitialState;
-use crate::{domain::CurrentUser, error::AppError};
+use crate::{
+    domain::{CurrentUser, SignInResponse},
+    error::AppError,
+};
 
 type Check = Shared<LocalBoxFuture<'static, Result<Option<CurrentUser>, AppError>>>;
 
@@ -323,12 +326,17 @@ mod tabs {
     pub fn listen(_: AuthStore) {}
 }
 
+/// The code step of a sign-in held for its second factor.
+pub const SECOND_FACTOR_PAGE: &str = "/login/second-factor";
+
 /// Runs a sign-in or sign-up request in the background. `pending` is on while it is under way;
 /// on success the store takes the user (telling other tabs) and the browser goes to `target`;
-/// on failure `on_error` gets the server's answer. Shared by the password forms and Google.
+/// an account with a second factor goes to its code step first (and then to `target`); on
+/// failure `on_error` gets the server's answer. Shared by the password forms, Google and the
+/// code step.
 pub fn complete_sign_in(
     auth: AuthStore,
-    request: impl Future<Output = Result<CurrentUser, AppError>> + 'static,
+    request: impl Future<Output = Result<SignInResponse, AppError>> + 'static,
     pending: Option<RwSignal<bool>>,
     target: String,
     navigate: impl Fn(&str, leptos_router::NavigateOptions) + 'static,
@@ -343,9 +351,16 @@ pub fn complete_sign_in(
             pending.set(false);
         }
         match outcome {
-            Ok(user) => {
+            Ok(SignInResponse::SignedIn(user)) => {
                 auth.signed_in(user);
                 navigate(&target, Default::default());
+            }
+            Ok(SignInResponse::SecondFactor(_)) => {
+                let step = format!(
+                    "{SECOND_FACTOR_PAGE}?next={}",
+                    crate::domain::next::encode_component(&target)
+                );
+                navigate(&step, Default::default());
             }
             Err(err) => on_error(err),
         }

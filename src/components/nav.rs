@@ -57,6 +57,7 @@ pub fn NavBar() -> impl IntoView {
                     <A href="/customers">"Customers"</A>
                     <A href="/profile">"Profile"</A>
                     <A href="/sessions">"Sessions"</A>
+                    <A href="/security">"Security"</A>
                     <Show when=move || auth.user().with(|u| u.as_ref().is_some_and(|u| u.is_admin))>
                         <A href="/admin">"Admin"</A>
                     </Show>

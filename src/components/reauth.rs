@@ -20,7 +20,19 @@ pub fn ReauthPrompt(#[prop(into)] on_confirmed: Callback<()>) -> impl IntoView {
     let email = move || auth.user().get().map(|u| u.email).unwrap_or_default();
     let error = RwSignal::new(None::<String>);
     let pending = RwSignal::new(false);
-    let confirm = move |body: ReauthRequest| {
+    // An account with two-factor sign-in confirms with a code as well. Asked up front when the
+    // status says so, and in any case once the server asks for it.
+    let needs_code = RwSignal::new(false);
+    let code = RwSignal::new(String::new());
+    Effect::new(move |_| {
+        leptos::task::spawn_local(async move {
+            if let Ok(status) = crate::fns::security::load_second_factor().await {
+                needs_code.set(status.totp_enabled);
+            }
+        });
+    });
+    let confirm = move |mut body: ReauthRequest| {
+        body.code = Some(code.get_untracked()).filter(|code| !code.trim().is_empty());
         pending.set(true);
         leptos::task::spawn_local(async move {
             let outcome = auth.check(crate::api::reauthenticate(&body).await);
@@ -30,7 +42,12 @@ pub fn ReauthPrompt(#[prop(into)] on_confirmed: Callback<()>) -> impl IntoView {
                     error.set(None);
                     on_confirmed.run(());
                 }
-                Err(err) => error.set(Some(reauth_message(&err))),
+                Err(err) => {
+                    if err.field_message("code").is_some() {
+                        needs_code.set(true);
+                    }
+                    error.set(Some(reauth_message(&err)));
+                }
             }
         });
     };
@@ -39,6 +56,7 @@ pub fn ReauthPrompt(#[prop(into)] on_confirmed: Callback<()>) -> impl IntoView {
         confirm(ReauthRequest {
             password: Some(submitted_value(&event, "password")),
             credential: None,
+            code: None,
         });
     };
     // An account without a password confirms with Google: a fresh nonce, Google's button.
@@ -58,6 +76,7 @@ pub fn ReauthPrompt(#[prop(into)] on_confirmed: Callback<()>) -> impl IntoView {
                 confirm(ReauthRequest {
                     password: None,
                     credential: Some(credential),
+                    code: None,
                 });
             };
             if let Err(message) =
@@ -72,6 +91,14 @@ pub fn ReauthPrompt(#[prop(into)] on_confirmed: Callback<()>) -> impl IntoView {
             <h2 id="reauth-title">"Confirm it is you"</h2>
             <p class="muted">"For your security, this change needs you to confirm who you are."</p>
             <FormError message=error/>
+            <Show when=move || needs_code.get()>
+                <div class="field">
+                    <label for="reauth-code">"The 6-digit code from your authenticator app"</label>
+                    <input id="reauth-code" name="code" type="text" inputmode="numeric"
+                        autocomplete="one-time-code" prop:value=move || code.get()
+                        on:input=move |event| code.set(event_target_value(&event))/>
+                </div>
+            </Show>
             <Show
                 when=has_password
                 fallback=|| view! { <div id="reauth-google-button"></div> }
@@ -91,6 +118,9 @@ pub fn ReauthPrompt(#[prop(into)] on_confirmed: Callback<()>) -> impl IntoView {
 
 fn reauth_message(err: &AppError) -> String {
     match err {
+        AppError::Validation { .. } if err.field_message("code").is_some() => {
+            "Enter the code from your authenticator app as well.".into()
+        }
         AppError::Validation { .. } => "Enter your password.".into(),
         other => other.message().to_owned(),
     }

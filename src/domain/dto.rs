@@ -59,7 +59,8 @@ pub struct ChangePasswordRequest {
 }
 
 /// `POST /api/auth/reauth`: confirm who you are with the password, or with a fresh Google ID
-/// token (issued for a nonce from `GET /api/auth/google/nonce`). Exactly one of the two.
+/// token (issued for a nonce from `GET /api/auth/google/nonce`). Exactly one of the two; an
+/// account with two-factor sign-in also gives a current `code` from its authenticator app.
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(schemars::JsonSchema))]
 pub struct ReauthRequest {
@@ -67,6 +68,8 @@ pub struct ReauthRequest {
     pub password: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub credential: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub code: Option<String>,
 }
 
 /// `POST /api/auth/verify-email` and `POST /api/users/me/email/confirm`: the token from the
@@ -334,4 +337,75 @@ pub struct UpdateCustomerRequest {
     pub company: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub plan: Option<String>,
+}
+
+/// What `POST /api/auth/login` and `POST /api/auth/google` answer with 200: the signed-in user,
+/// or, for an account with a second factor, the request for it (no session is signed in yet).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(schemars::JsonSchema))]
+#[serde(untagged)]
+pub enum SignInResponse {
+    SecondFactor(SecondFactorRequired),
+    SignedIn(CurrentUser),
+}
+
+/// The first factor was right; `POST /api/auth/login/second-factor` completes the sign-in
+/// within five minutes, with one of `methods`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(schemars::JsonSchema))]
+pub struct SecondFactorRequired {
+    /// Always `true`.
+    pub second_factor_required: bool,
+    /// What the account accepts: `totp`, `recovery_code`.
+    pub methods: Vec<String>,
+}
+
+/// `POST /api/auth/login/second-factor`: exactly one of a code from the authenticator app and
+/// a recovery code.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(schemars::JsonSchema))]
+pub struct SecondFactorRequest {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub code: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub recovery_code: Option<String>,
+}
+
+/// `POST /api/users/me/totp`: the new authenticator's secret, to scan or type into the app.
+/// Nothing changes until `POST /api/users/me/totp/confirm` proves the app holds it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(schemars::JsonSchema))]
+pub struct TotpEnrolment {
+    /// Base32, for typing in by hand.
+    pub secret: String,
+    /// `otpauth://totp/…`, what the QR code holds.
+    pub otpauth_uri: String,
+    /// The QR code, as an SVG document.
+    pub qr_svg: String,
+}
+
+/// `POST /api/users/me/totp/confirm`: a code from the authenticator app.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(schemars::JsonSchema))]
+pub struct TotpCodeRequest {
+    pub code: String,
+}
+
+/// A fresh set of recovery codes, shown once: each signs in once instead of a code.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(schemars::JsonSchema))]
+pub struct RecoveryCodes {
+    pub recovery_codes: Vec<String>,
+}
+
+/// `GET /api/users/me/second-factor`: the account's second factor.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(schemars::JsonSchema))]
+pub struct SecondFactorStatus {
+    /// Whether sign-in asks for a code from an authenticator app.
+    pub totp_enabled: bool,
+    /// Unused recovery codes.
+    pub recovery_codes_left: u32,
+    /// Whether this server can turn two-factor sign-in on (it has `secrets_key`).
+    pub available: bool,
 }

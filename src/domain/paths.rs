@@ -65,6 +65,7 @@ pub const VERIFY_EMAIL: Endpoint = Endpoint::new(Post, "/auth/verify-email");
 pub const RESEND_VERIFICATION: Endpoint = Endpoint::new(Post, "/auth/verify-email/resend");
 pub const REQUEST_PASSWORD_RESET: Endpoint = Endpoint::new(Post, "/auth/password-reset");
 pub const RESET_PASSWORD: Endpoint = Endpoint::new(Post, "/auth/password-reset/confirm");
+pub const SECOND_FACTOR_SIGN_IN: Endpoint = Endpoint::new(Post, "/auth/login/second-factor");
 
 pub const GET_ME: Endpoint = Endpoint::new(Get, "/users/me");
 pub const UPDATE_ME: Endpoint = Endpoint::new(Patch, "/users/me");
@@ -73,6 +74,11 @@ pub const DELETE_ME: Endpoint = Endpoint::new(Delete, "/users/me");
 pub const EXPORT_ME: Endpoint = Endpoint::new(Get, "/users/me/export");
 pub const CHANGE_EMAIL: Endpoint = Endpoint::new(Post, "/users/me/email");
 pub const CONFIRM_EMAIL_CHANGE: Endpoint = Endpoint::new(Post, "/users/me/email/confirm");
+pub const SECOND_FACTOR_STATUS: Endpoint = Endpoint::new(Get, "/users/me/second-factor");
+pub const BEGIN_TOTP: Endpoint = Endpoint::new(Post, "/users/me/totp");
+pub const CONFIRM_TOTP: Endpoint = Endpoint::new(Post, "/users/me/totp/confirm");
+pub const DISABLE_TOTP: Endpoint = Endpoint::new(Delete, "/users/me/totp");
+pub const REGENERATE_RECOVERY_CODES: Endpoint = Endpoint::new(Post, "/users/me/recovery-codes");
 
 pub const LIST_TODOS: Endpoint = Endpoint::new(Get, "/todos");
 pub const CREATE_TODO: Endpoint = Endpoint::new(Post, "/todos");
@@ -97,6 +103,8 @@ pub const ADMIN_AUDIT: Endpoint = Endpoint::new(Get, "/admin/audit");
 pub const ADMIN_SEND_VERIFICATION: Endpoint = Endpoint::new(Post, "/admin/users/{id}/verification");
 pub const ADMIN_SEND_PASSWORD_RESET: Endpoint =
     Endpoint::new(Post, "/admin/users/{id}/password-reset");
+pub const ADMIN_RESET_SECOND_FACTOR: Endpoint =
+    Endpoint::new(Delete, "/admin/users/{id}/second-factor");
 
 pub const OPENAPI: Endpoint = Endpoint::new(Get, "/openapi.json");
 

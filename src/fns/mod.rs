@@ -14,6 +14,7 @@ pub mod admin;
 pub mod customers;
 pub mod email;
 pub mod profile;
+pub mod security;
 pub mod sessions;
 pub mod todos;
 

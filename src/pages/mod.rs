@@ -10,6 +10,8 @@ pub mod login;
 pub mod not_found;
 pub mod profile;
 pub mod reset_password;
+pub mod second_factor;
+pub mod security;
 pub mod sessions;
 pub mod signup;
 pub mod todos;

@@ -55,7 +55,11 @@ pub fn SignupPage() -> impl IntoView {
         };
         complete_sign_in(
             auth,
-            async move { crate::api::sign_up(&body).await },
+            async move {
+                crate::api::sign_up(&body)
+                    .await
+                    .map(crate::domain::SignInResponse::SignedIn)
+            },
             Some(pending),
             safe_next(next().as_deref()),
             navigate.clone(),

@@ -18,6 +18,8 @@ const OWNERS: &[(&str, &str)] = &[
     ("throttle_counters", "identity/throttle.rs"),
     ("email_tokens", "identity/tokens.rs"),
     ("mail_outbox", "mail/outbox.rs"),
+    ("totp_factors", "identity/second_factor/totp.rs"),
+    ("recovery_codes", "identity/second_factor/recovery.rs"),
     ("audit_events", "audit/mod.rs"),
     ("todos", "todos/repo.rs"),
     ("customers", "customers/repo.rs"),

@@ -99,6 +99,17 @@ pub async fn send_password_reset(
     Ok(Accepted)
 }
 
+/// `DELETE /api/admin/users/{id}/second-factor`: removes the user's second factor.
+pub async fn reset_second_factor(
+    State(state): State<AppState>,
+    Admin(me): Admin,
+    client: ClientInfo,
+    Path(RowId { id }): Path<RowId>,
+) -> Result<NoContent, AppError> {
+    service::reset_second_factor(&state, &me, &client, &id).await?;
+    Ok(NoContent)
+}
+
 /// `?page=&per_page=&user_id=`.
 #[derive(Debug, Deserialize, JsonSchema)]
 #[schemars(inline)]

@@ -16,6 +16,7 @@ use crate::{
         identity::{
             current::Authenticated,
             password::reset,
+            second_factor::service as second_factor,
             users::{self, User},
             verification,
         },
@@ -181,6 +182,24 @@ pub async fn send_password_reset(
     reset::mail_link(state, &address, client, Some(me.user.id))
         .await
         .map_err(|err| internal("queueing a password reset mail", err))
+}
+
+/// Removes the user's second factor (a lost phone): audited, and the user is mailed. 404 for
+/// an unknown user or one without a second factor.
+pub async fn reset_second_factor(
+    state: &AppState,
+    me: &Authenticated,
+    client: &ClientInfo,
+    raw_id: &str,
+) -> Result<(), AppError> {
+    let target = find_user(state, raw_id).await?;
+    if second_factor::reset_by_admin(state, me.user.id, &target, client).await? {
+        Ok(())
+    } else {
+        Err(AppError::NotFound {
+            message: "This user has no second factor.".into(),
+        })
+    }
 }
 
 /// One page of the audit trail, optionally about one user, with the acting admins' emails.

@@ -28,7 +28,7 @@ use super::{
     http::{BODY_LIMIT, openapi::errors, security},
     identity::{
         email_routes as emails, google::routes as google, me_routes as users,
-        password::routes as auth,
+        password::routes as auth, second_factor::routes as second_factor,
     },
     platform::state::AppState,
     sessions::routes as sessions,
@@ -213,6 +213,15 @@ pub fn routes() -> Routes {
             ),
         )
         .add(
+            SECOND_FACTOR_SIGN_IN,
+            second_factor::sign_in,
+            about(
+                "Complete a sign-in held for its second factor, with a code or a recovery code",
+                "auth",
+                &[401, 403, 429],
+            ),
+        )
+        .add(
             GET_ME,
             users::get_me,
             about("The signed-in user", "users", &[]),
@@ -252,6 +261,47 @@ pub fn routes() -> Routes {
                 "Move the account to another address (needs a recent sign-in); a link goes there",
                 "users",
                 &[429],
+            ),
+        )
+        .add(
+            SECOND_FACTOR_STATUS,
+            second_factor::status,
+            about("Whether two-factor sign-in is on", "users", &[]),
+        )
+        .add(
+            BEGIN_TOTP,
+            second_factor::begin_totp,
+            about(
+                "Start turning two-factor sign-in on: a new authenticator secret (needs a recent sign-in)",
+                "users",
+                &[404, 409],
+            ),
+        )
+        .add(
+            CONFIRM_TOTP,
+            second_factor::confirm_totp,
+            about(
+                "Turn two-factor sign-in on with the app's first code; the recovery codes, once",
+                "users",
+                &[404, 409, 429],
+            ),
+        )
+        .add(
+            DISABLE_TOTP,
+            second_factor::disable_totp,
+            about(
+                "Turn two-factor sign-in off (needs a recent sign-in)",
+                "users",
+                &[404],
+            ),
+        )
+        .add(
+            REGENERATE_RECOVERY_CODES,
+            second_factor::regenerate_recovery_codes,
+            about(
+                "A new set of recovery codes; the old set stops working (needs a recent sign-in)",
+                "users",
+                &[409],
             ),
         )
         .add(
@@ -376,6 +426,15 @@ pub fn routes() -> Routes {
                 "Mail a user a password reset link (admins)",
                 "admin",
                 &[404, 429],
+            ),
+        )
+        .add(
+            ADMIN_RESET_SECOND_FACTOR,
+            admin::reset_second_factor,
+            about(
+                "Remove a user's second factor, e.g. for a lost phone (admins)",
+                "admin",
+                &[404],
             ),
         )
         .add(

@@ -36,6 +36,16 @@ pub enum Kind {
     AccountDeleted,
     /// The user confirmed who they are again, for a sensitive action (step-up).
     Reauthenticated,
+    /// Two-factor sign-in was turned on (the authenticator's first code was right).
+    SecondFactorEnabled,
+    /// Two-factor sign-in was turned off by the user.
+    SecondFactorDisabled,
+    /// An admin removed the user's second factor (`actor_id`), e.g. for a lost phone.
+    SecondFactorReset,
+    /// A new set of recovery codes replaced the old one.
+    RecoveryCodesRegenerated,
+    /// A recovery code was used to sign in.
+    RecoveryCodeUsed,
     /// One session ended by its user or an admin (`detail` says which and how many).
     SessionRevoked,
     UserDisabled,
@@ -64,6 +74,11 @@ impl Kind {
             Kind::AccountClaimed => "account_claimed",
             Kind::AccountDeleted => "account_deleted",
             Kind::Reauthenticated => "reauthenticated",
+            Kind::SecondFactorEnabled => "second_factor_enabled",
+            Kind::SecondFactorDisabled => "second_factor_disabled",
+            Kind::SecondFactorReset => "second_factor_reset",
+            Kind::RecoveryCodesRegenerated => "recovery_codes_regenerated",
+            Kind::RecoveryCodeUsed => "recovery_code_used",
             Kind::SessionRevoked => "session_revoked",
             Kind::UserDisabled => "user_disabled",
             Kind::UserEnabled => "user_enabled",

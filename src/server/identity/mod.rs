@@ -1,9 +1,10 @@
 //! Accounts and signing in. Owns the `users` table ([`users`]).
 //!
-//! Every way of signing in — a password ([`password`]), Google ([`google`]), and the methods
-//! still to come — proves who the user is and then ends in [`sign_in::complete`], which holds
-//! every rule of a finished sign-in. Changes to a user go through [`accounts`], which announces
-//! each one to every instance. [`current`] authenticates each request.
+//! Every way of signing in — a password ([`password`]), Google ([`google`]), a second factor
+//! ([`second_factor`]) and the methods still to come — proves who the user is and then ends in
+//! [`sign_in::complete`], which holds every rule of a finished sign-in. Changes to a user go
+//! through [`accounts`], which announces each one to every instance. [`current`] authenticates
+//! each request.
 
 pub mod account_data;
 pub mod accounts;
@@ -13,8 +14,10 @@ pub mod email_change;
 pub mod email_routes;
 pub mod google;
 pub mod me_routes;
+pub mod method;
 pub mod password;
 pub mod profile;
+pub mod second_factor;
 pub mod sign_in;
 pub mod step_up;
 pub mod throttle;

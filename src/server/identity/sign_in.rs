@@ -2,13 +2,22 @@
 //! passkey or a second factor), and sign-out.
 //!
 //! A method checks its proof and hands the account to [`complete`], which holds every rule of a
-//! finished sign-in, so no method can skip one: the disabled check, admin promotion, a new
-//! session id and its index row, the audit trail and the metrics.
+//! finished sign-in, so no method can skip one: the disabled check, the second factor, admin
+//! promotion, a new session id and its index row, the audit trail and the metrics.
 
 use tower_sessions::Session;
 
-use super::{current::account_disabled, users::User};
+pub use super::method::{Arrival, Method};
+use super::{
+    current::account_disabled,
+    second_factor::{
+        self,
+        pending::{self, Pending},
+    },
+    users::User,
+};
 use crate::{
+    domain::{SecondFactorRequired, SignInResponse},
     error::AppError,
     server::{
         audit::{self, Event, Kind},
@@ -18,51 +27,51 @@ use crate::{
     },
 };
 
-/// How the user proved who they are.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Method {
-    /// Email and password, through the JSON API.
-    Password,
-    /// Email and password, through the HTML form (no JavaScript).
-    PasswordForm,
-    /// A Google ID token.
-    Google,
+/// How a first factor ended.
+#[derive(Debug)]
+pub enum Completion {
+    /// Signed in.
+    SignedIn(User),
+    /// The account has a second factor: the sign-in is held for it (nothing is signed in yet),
+    /// and these are the methods that may complete it.
+    SecondFactor(Vec<&'static str>),
 }
 
-impl Method {
-    /// How the audit trail names it.
-    pub fn detail(self) -> &'static str {
+impl Completion {
+    /// The user, for a path that cannot meet a second factor (a new account).
+    pub fn signed_in(self) -> Result<User, AppError> {
         match self {
-            Method::Password => "password",
-            Method::PasswordForm => "password form",
-            Method::Google => "google",
-        }
-    }
-
-    /// The `method` label of the sign-in metric.
-    fn metric(self) -> &'static str {
-        match self {
-            Method::Password | Method::PasswordForm => "password",
-            Method::Google => "google",
+            Completion::SignedIn(user) => Ok(user),
+            Completion::SecondFactor(_) => {
+                tracing::error!("a new account asked for a second factor");
+                Err(AppError::internal())
+            }
         }
     }
 }
 
-/// Whether the account is new (a sign-up) or existed (a sign-in); only the audit trail differs.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Arrival {
-    SignUp,
-    SignIn,
+impl From<Completion> for SignInResponse {
+    fn from(completion: Completion) -> Self {
+        match completion {
+            Completion::SignedIn(user) => SignInResponse::SignedIn(user.to_current()),
+            Completion::SecondFactor(methods) => {
+                SignInResponse::SecondFactor(SecondFactorRequired {
+                    second_factor_required: true,
+                    methods: methods.into_iter().map(str::to_owned).collect(),
+                })
+            }
+        }
+    }
 }
 
-/// Signs `user` in on `session` once `method` has proved who they are.
+/// Signs `user` in on `session` once `method` has proved who they are, or, for an account with
+/// a second factor, holds the sign-in for it.
 ///
 /// # Security
 /// - A disabled account is refused (403) and the attempt audited, for every method.
-/// - An account listed in `ADMIN_EMAILS` becomes an admin here, before its session is issued,
-///   if its address is verified.
-/// - The session gets a new id and the old id's index row goes (SECURITY S1, fixation).
-/// - The browser gets a fresh device cookie for the account (SECURITY P9).
+/// - An account with a second factor is not signed in by a first factor alone (SECURITY M5):
+///   the sign-in waits in the session for [`complete_second_factor`].
+/// - Then as [`finish`].
 pub async fn complete(
     state: &AppState,
     session: &Session,
@@ -70,12 +79,74 @@ pub async fn complete(
     method: Method,
     arrival: Arrival,
     client: &ClientInfo,
-) -> Result<User, AppError> {
+) -> Result<Completion, AppError> {
     if user.disabled {
         record(state, Kind::SignInFailed, &user, client, "disabled", method).await;
         return Err(account_disabled());
     }
+    let methods = second_factor::methods_for(state, user.id).await?;
+    if !methods.is_empty() {
+        pending::hold(session, user.id, method, arrival).await?;
+        return Ok(Completion::SecondFactor(methods));
+    }
+    finish(
+        state,
+        session,
+        user,
+        method,
+        method.detail(),
+        arrival,
+        client,
+    )
+    .await
+    .map(Completion::SignedIn)
+}
+
+/// Signs in the account of a held sign-in (`pending`) whose second factor, `second`, was right.
+pub async fn complete_second_factor(
+    state: &AppState,
+    session: &Session,
+    user: User,
+    pending: &Pending,
+    second: Method,
+    client: &ClientInfo,
+) -> Result<User, AppError> {
+    if user.disabled {
+        record(state, Kind::SignInFailed, &user, client, "disabled", second).await;
+        return Err(account_disabled());
+    }
+    let detail = format!("{} + {}", pending.first.detail(), second.detail());
+    finish(
+        state,
+        session,
+        user,
+        second,
+        &detail,
+        pending.arrival,
+        client,
+    )
+    .await
+}
+
+/// The end of every sign-in.
+///
+/// # Security
+/// - An account listed in `ADMIN_EMAILS` becomes an admin here, before its session is issued,
+///   if its address is verified.
+/// - The session gets a new id and the old id's index row goes (SECURITY S1, fixation); a
+///   sign-in that was waiting for its second factor is over.
+/// - The browser gets a fresh device cookie for the account (SECURITY P9).
+async fn finish(
+    state: &AppState,
+    session: &Session,
+    user: User,
+    method: Method,
+    detail: &str,
+    arrival: Arrival,
+    client: &ClientInfo,
+) -> Result<User, AppError> {
     let user = promote_listed_admin(state, user).await?;
+    pending::end(session).await?;
     sessions::issue(state, session, user.id, user.is_admin, client).await?;
     // This browser is now known to the account: it keeps signing in while strangers' guesses
     // throttle the account (P9).
@@ -84,7 +155,7 @@ pub async fn complete(
         Arrival::SignUp => Kind::SignUp,
         Arrival::SignIn => Kind::SignIn,
     };
-    record(state, kind, &user, client, method.detail(), method).await;
+    record(state, kind, &user, client, detail, method).await;
     Ok(user)
 }
 

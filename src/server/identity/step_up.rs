@@ -3,7 +3,10 @@
 //! sensitive action. [`Authenticated::require_recent_sign_in`] is the check each sensitive
 //! action makes; [`reauthenticate`] renews it.
 
-use super::{current::Authenticated, google::service as google, password::service as password};
+use super::{
+    current::Authenticated, google::service as google, password::service as password,
+    second_factor::service as second_factor,
+};
 use crate::{
     domain::{Password, ReauthRequest},
     error::AppError,
@@ -21,6 +24,8 @@ use crate::{
 /// # Security
 /// - A password is checked under the same throttling as a sign-in (P8, P9); a Google token must
 ///   carry this session's one-time nonce (G4) and be from the Google account linked to the user.
+/// - An account with two-factor sign-in also gives a current code from its app, checked like
+///   one at sign-in (M1); a missing one is 422 on `code`.
 /// - A wrong proof is 403, never 401: the session itself is still good.
 /// - The session gets a new id, as at sign-in: whoever else holds the old cookie does not share
 ///   the new privileges (S1).
@@ -53,6 +58,8 @@ pub async fn reauthenticate(
             ));
         }
     };
+    // An account with two-factor sign-in proves both factors again (SECURITY M5).
+    second_factor::confirm_for_step_up(state, client, &me.user, request.code.as_deref()).await?;
     let now = now();
     let mut auth = me.auth;
     auth.authenticated_at = now;

@@ -106,6 +106,22 @@ const MAILS_FROM_NETWORK: Limit = Limit {
     on_success: OnSuccess::Keep,
 };
 
+/// Codes tried for one sign-in held for its second factor (SECURITY M1): five, and it ends.
+const CODES_PER_SIGN_IN: Limit = Limit {
+    name: "2fa-sign-in",
+    max: 5,
+    window: FIVE_MINUTES,
+    on_success: OnSuccess::Keep,
+};
+/// Codes tried for one account, from anywhere and across held sign-ins: whoever holds the
+/// password gets ten tries per quarter-hour at a six-digit code, not a brute force.
+const CODES_PER_ACCOUNT: Limit = Limit {
+    name: "2fa-account",
+    max: 10,
+    window: Duration::from_secs(15 * 60),
+    on_success: OnSuccess::Reset,
+};
+
 /// Sign-ups from one network: `max` an hour.
 pub fn sign_ups_per_hour(max: u64) -> Limit {
     Limit {
@@ -141,6 +157,19 @@ impl Attempt {
                 counters.push((PAIR, format!("pair:{network}:{account}")));
                 counters.push((ACCOUNT, format!("account:{account}")));
             }
+        }
+        Self::new(counters)
+    }
+
+    /// A second-factor code (or recovery code) tried for the account `user_id` from `ip`, for
+    /// the held sign-in `sign_in` (none for a step-up of a signed-in session).
+    pub fn second_factor(user_id: i64, ip: &str, sign_in: Option<&str>) -> Self {
+        let mut counters = vec![
+            (NETWORK, format!("ip:{}", network_of(ip))),
+            (CODES_PER_ACCOUNT, format!("2fa:{user_id}")),
+        ];
+        if let Some(id) = sign_in {
+            counters.push((CODES_PER_SIGN_IN, format!("2fa-sign-in:{id}")));
         }
         Self::new(counters)
     }

@@ -204,6 +204,68 @@ pub fn account_claimed(to: &str, name: &str) -> Mail {
     }
 }
 
+/// A notice about a change to how the account signs in: `what` happened, and what to do if it
+/// was not the owner.
+fn security_notice(to: &str, name: &str, subject: &str, what: &str) -> Mail {
+    let advice = "If it was not you, reset your password at once and sign out your other \
+                  sessions.";
+    Mail {
+        to: to.into(),
+        text: format!("Hello {name},\n\n{what}\n\n{advice}\n"),
+        html: html(
+            subject,
+            &[
+                format!("Hello {},", escape(name)),
+                escape(what),
+                escape(advice),
+            ],
+        ),
+        subject: subject.to_owned(),
+    }
+}
+
+pub fn second_factor_enabled(to: &str, name: &str) -> Mail {
+    security_notice(
+        to,
+        name,
+        "Two-factor sign-in is on",
+        "Two-factor sign-in was turned on for your account: signing in now also asks for a code \
+         from your authenticator app.",
+    )
+}
+
+pub fn second_factor_disabled(to: &str, name: &str) -> Mail {
+    security_notice(
+        to,
+        name,
+        "Two-factor sign-in is off",
+        "Two-factor sign-in was turned off for your account: signing in no longer asks for a \
+         code.",
+    )
+}
+
+pub fn second_factor_reset(to: &str, name: &str) -> Mail {
+    security_notice(
+        to,
+        name,
+        "An administrator turned two-factor sign-in off",
+        "An administrator removed your account's second factor and passkeys, as asked when a \
+         device is lost. Sign in with your password and set them up again.",
+    )
+}
+
+pub fn recovery_code_used(to: &str, name: &str, left: u32) -> Mail {
+    security_notice(
+        to,
+        name,
+        "A recovery code was used",
+        &format!(
+            "A recovery code was used to sign in to your account. It cannot be used again; \
+             {left} are left. Make a new set on the Security page if you are running low."
+        ),
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -53,6 +53,7 @@ const KEYS: &[(&str, &str)] = &[
     ("email_verification_ttl_secs", "EMAIL_VERIFICATION_TTL_SECS"),
     ("password_reset_ttl_secs", "PASSWORD_RESET_TTL_SECS"),
     ("require_verified_email", "REQUIRE_VERIFIED_EMAIL"),
+    ("secrets_key", "SECRETS_KEY"),
 ];
 
 /// The environment variable that overrides `key`.
@@ -145,6 +146,11 @@ pub struct Settings {
     /// When true, an account whose address is unverified can sign in and out and verify, and
     /// nothing else (`REQUIRE_VERIFIED_EMAIL`).
     pub require_verified_email: bool,
+    /// 64 hex digits (32 random bytes, e.g. `openssl rand -hex 32`): the key that encrypts
+    /// two-factor secrets at rest. Kept out of the database on purpose; without it nobody can
+    /// turn two-factor sign-in on, and once anyone has, the server will not start without it
+    /// (`SECRETS_KEY`).
+    pub secrets_key: Option<Secret>,
 }
 
 impl Default for Settings {
@@ -180,6 +186,7 @@ impl Default for Settings {
             email_verification_ttl_secs: 24 * 60 * 60,
             password_reset_ttl_secs: 30 * 60,
             require_verified_email: false,
+            secrets_key: None,
         }
     }
 }
@@ -309,6 +316,11 @@ impl Settings {
                 "mail_from",
                 "must be an address, or a name and an address like `Gatehouse <no-reply@example.com>`",
             );
+        }
+        if let Some(key) = &self.secrets_key
+            && let Err(why) = crate::server::platform::sealing::parse_key(key.expose())
+        {
+            return bad("secrets_key", &why);
         }
         if let Some(url) = &self.public_url
             && !(url.starts_with("https://") || url.starts_with("http://"))

@@ -28,7 +28,9 @@ use tower_sessions::{SessionManagerLayer, cookie::SameSite};
 
 use super::{
     config::Settings,
-    health, metrics, secrets,
+    health, metrics,
+    sealing::{self, Sealer},
+    secrets,
     state::{AppState, Shared},
     telemetry,
 };
@@ -47,6 +49,7 @@ use crate::{
             device::{self, Devices},
             google::verifier::GoogleVerifier,
             password::{forms, hashing::Hasher},
+            second_factor,
             throttle::Throttle,
         },
         mail::{Mailer, dev_mailbox, sender},
@@ -67,6 +70,28 @@ pub struct Application {
     listener: TcpListener,
     router: Router,
     state: AppState,
+}
+
+/// The key that seals second-factor secrets, from `secrets_key`. Without one the server still
+/// starts, unless some account already turned two-factor sign-in on: its secret could not be
+/// read, so nobody could check its codes.
+async fn sealer(settings: &Settings, db: &Db) -> anyhow::Result<Option<Arc<Sealer>>> {
+    match &settings.secrets_key {
+        Some(key) => {
+            let key = sealing::parse_key(key.expose()).map_err(|why| anyhow::anyhow!(why))?;
+            Ok(Some(Arc::new(Sealer::new(&key))))
+        }
+        None => {
+            if second_factor::totp::any(db).await? {
+                anyhow::bail!(
+                    "`secrets_key` (env SECRETS_KEY) is not set, but accounts have two-factor \
+                     sign-in on: their secrets are sealed with that key. Set it to the key they \
+                     were sealed with"
+                );
+            }
+            Ok(None)
+        }
+    }
 }
 
 impl Application {
@@ -102,6 +127,7 @@ impl Application {
             )?)),
             None => None,
         };
+        let sealer = sealer(&settings, &db).await?;
         let listener = TcpListener::bind(settings.site_addr)
             .await
             .with_context(|| format!("binding {} (site_addr)", settings.site_addr))?;
@@ -123,6 +149,7 @@ impl Application {
             devices,
             mailer,
             google,
+            sealer,
             users: Default::default(),
             db_up,
         });
@@ -209,6 +236,10 @@ pub fn router(state: AppState) -> Router {
         .route(
             "/auth/signup",
             post(forms::sign_up_form).layer(DefaultBodyLimit::max(BODY_LIMIT)),
+        )
+        .route(
+            "/auth/second-factor",
+            post(forms::second_factor_form).layer(DefaultBodyLimit::max(BODY_LIMIT)),
         )
         .leptos_routes_with_context(
             &state,

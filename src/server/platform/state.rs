@@ -6,7 +6,7 @@ use std::sync::{Arc, atomic::AtomicBool};
 use axum::extract::FromRef;
 use leptos::config::LeptosOptions;
 
-use super::config::Settings;
+use super::{config::Settings, sealing::Sealer};
 use crate::server::{
     db::Db,
     http::proxies::Network,
@@ -62,6 +62,8 @@ pub struct Shared {
     pub mailer: Mailer,
     /// Present when Google sign-in is configured.
     pub google: Option<Arc<GoogleVerifier>>,
+    /// Seals second-factor secrets; present when `secrets_key` is set.
+    pub sealer: Option<Arc<Sealer>>,
     /// `settings.trusted_proxies`, parsed.
     pub trusted_proxies: Arc<[Network]>,
     /// The users that signed-in requests were made by, as of the current users epoch.

@@ -8,7 +8,7 @@ use tower_sessions::Session;
 
 use super::service;
 use crate::{
-    domain::{CurrentUser, GoogleCredential, GoogleNonce},
+    domain::{GoogleCredential, GoogleNonce, SignInResponse},
     error::AppError,
     server::{
         http::{client::ClientInfo, error::ApiJson},
@@ -31,7 +31,7 @@ pub async fn sign_in_with_google(
     NoApi(session): NoApi<Session>,
     client: ClientInfo,
     ApiJson(body): ApiJson<GoogleCredential>,
-) -> Result<Json<CurrentUser>, AppError> {
-    let user = service::sign_in(&state, &session, &client, &body.credential).await?;
-    Ok(Json(user.to_current()))
+) -> Result<Json<SignInResponse>, AppError> {
+    let completion = service::sign_in(&state, &session, &client, &body.credential).await?;
+    Ok(Json(completion.into()))
 }

@@ -18,7 +18,8 @@ use crate::{
         },
         identity::{
             accounts::AccountError,
-            sign_in::{self, Arrival, Method},
+            second_factor::service as second_factor,
+            sign_in::{self, Arrival, Completion, Method},
             throttle::Attempt,
             tokens::{self, Purpose},
             users::{self, NewUser, User},
@@ -63,7 +64,7 @@ pub async fn sign_in(
     session: &Session,
     client: &ClientInfo,
     credential: &str,
-) -> Result<User, AppError> {
+) -> Result<Completion, AppError> {
     let identity = verified_identity(state, session, client, credential).await?;
     let (user, arrival) = match account_for(state, &identity, client).await {
         Ok(found) => found,
@@ -237,13 +238,19 @@ async fn claim(
             .await
             .map_err(db_error)?;
     }
+    // A second factor the claimant never set would lock them out, or let its setter in.
+    let mut tx = state.db.begin().await.map_err(db_error)?;
+    second_factor::remove_all(&mut tx, claimed.id)
+        .await
+        .map_err(db_error)?;
+    tx.commit().await.map_err(db_error)?;
     sessions::end_all_of(state, claimed.id, None).await?;
     let event = Event {
         kind: Kind::AccountClaimed,
         user_id: Some(claimed.id),
         email: Some(&claimed.email),
         ip: &client.ip,
-        detail: "the unverified password was removed and every session ended",
+        detail: "the unverified password and any second factor were removed and every session ended",
     };
     audit::record(&state.db, event).await;
     Ok(Some(claimed))

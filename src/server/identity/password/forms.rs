@@ -1,4 +1,4 @@
-//! The sign-in and sign-up forms posted without JavaScript (progressive enhancement). They run
+//! The sign-in, second-factor and sign-up forms posted without JavaScript (progressive enhancement). They run
 //! the same checks as the JSON API and answer with a redirect: to `next` on success, back to the
 //! form with the failure as codes otherwise.
 
@@ -13,12 +13,19 @@ use tower_sessions::Session;
 use super::service;
 use crate::{
     domain::{
-        LoginRequest, Password, SignupRequest,
+        LoginRequest, Password, SecondFactorRequest, SignupRequest,
         form_error::{Field, FormError},
         next::{encode_component, safe_next},
     },
     error::AppError,
-    server::{http::client::ClientInfo, identity::sign_in::Method, platform::state::AppState},
+    server::{
+        http::client::ClientInfo,
+        identity::{
+            second_factor::service as second_factor,
+            sign_in::{Completion, Method},
+        },
+        platform::state::AppState,
+    },
 };
 
 #[derive(Deserialize)]
@@ -60,8 +67,59 @@ pub async fn log_in_form(
     }
     .await;
     match outcome {
-        Ok(_) => Redirect::to(&safe_next(non_empty(&form.next))).into_response(),
+        Ok(Completion::SignedIn(_)) => {
+            Redirect::to(&safe_next(non_empty(&form.next))).into_response()
+        }
+        // The password was right; the account's second factor comes next, on its own page.
+        Ok(Completion::SecondFactor(_)) => {
+            Redirect::to(&with_next(SECOND_FACTOR_PAGE, &form.next)).into_response()
+        }
         Err(err) => back_to("/login", &err, &form.next),
+    }
+}
+
+/// Where a sign-in held for its second factor continues.
+const SECOND_FACTOR_PAGE: &str = "/login/second-factor";
+
+#[derive(Deserialize)]
+pub struct SecondFactorForm {
+    #[serde(default)]
+    code: String,
+    #[serde(default)]
+    recovery_code: String,
+    #[serde(default)]
+    next: String,
+}
+
+/// `POST /auth/second-factor` (form-encoded): the code step of a held sign-in.
+pub async fn second_factor_form(
+    State(state): State<AppState>,
+    session: Session,
+    client: ClientInfo,
+    Form(form): Form<SecondFactorForm>,
+) -> Response {
+    let request = SecondFactorRequest {
+        code: Some(form.code.clone()).filter(|code| !code.trim().is_empty()),
+        recovery_code: Some(form.recovery_code.clone()).filter(|code| !code.trim().is_empty()),
+    };
+    match second_factor::sign_in(&state, &session, &client, &request).await {
+        Ok(_) => Redirect::to(&safe_next(non_empty(&form.next))).into_response(),
+        // The held sign-in is over: start again from the password.
+        Err(err @ (AppError::Unauthenticated { .. } | AppError::RateLimited { .. }))
+            if !matches!(second_factor::pending_for(&session).await, Ok(true)) =>
+        {
+            back_to("/login", &err, &form.next)
+        }
+        Err(err) => back_to(SECOND_FACTOR_PAGE, &err, &form.next),
+    }
+}
+
+/// `path`, with `next` when it is a safe one.
+fn with_next(path: &str, next: &str) -> String {
+    if !next.is_empty() && safe_next(Some(next)) == next {
+        format!("{path}?next={}", encode_component(next))
+    } else {
+        path.to_owned()
     }
 }
 

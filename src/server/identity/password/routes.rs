@@ -7,7 +7,7 @@ use tower_sessions::Session;
 
 use super::service;
 use crate::{
-    domain::{CurrentUser, LoginRequest, Password, SignupRequest},
+    domain::{CurrentUser, LoginRequest, Password, SignInResponse, SignupRequest},
     error::AppError,
     server::{
         http::{
@@ -36,9 +36,9 @@ pub async fn log_in(
     NoApi(session): NoApi<Session>,
     client: ClientInfo,
     ApiJson(body): ApiJson<LoginRequest>,
-) -> Result<Json<CurrentUser>, AppError> {
+) -> Result<Json<SignInResponse>, AppError> {
     let password = field("password", Password::for_sign_in(&body.password))?;
-    let user = service::sign_in(
+    let completion = service::sign_in(
         &state,
         &session,
         &client,
@@ -47,7 +47,7 @@ pub async fn log_in(
         Method::Password,
     )
     .await?;
-    Ok(Json(user.to_current()))
+    Ok(Json(completion.into()))
 }
 
 pub async fn log_out(

@@ -17,7 +17,7 @@ use crate::{
         },
         identity::{
             current::Authenticated,
-            sign_in::{self, Arrival, Method},
+            sign_in::{self, Arrival, Completion, Method},
             throttle::{self, Attempt, ThrottleError, Ticket},
             tokens::{self, Purpose},
             users::{self, NewUser, User},
@@ -87,10 +87,12 @@ pub async fn sign_up(
         Arrival::SignUp,
         client,
     )
-    .await
+    .await?
+    .signed_in()
 }
 
-/// Checks the credentials under throttling and signs the account in on `session`.
+/// Checks the credentials under throttling and signs the account in on `session`, or holds
+/// the sign-in for the account's second factor.
 pub async fn sign_in(
     state: &AppState,
     session: &Session,
@@ -98,7 +100,7 @@ pub async fn sign_in(
     email: &str,
     password: Password,
     method: Method,
-) -> Result<User, AppError> {
+) -> Result<Completion, AppError> {
     let user = check_credentials(state, client, email, password, method).await?;
     sign_in::complete(state, session, user, method, Arrival::SignIn, client).await
 }

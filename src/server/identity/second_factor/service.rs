@@ -1,0 +1,450 @@
+//! Two-factor sign-in with an authenticator app: enrolment, the second step of a sign-in, the
+//! code a step-up asks for, recovery codes, turning it off, and an admin's reset. The JSON API,
+//! the forms and the server functions all call these.
+//!
+//! # Security (SECURITY M1–M3, M5)
+//! - Turning it on, turning it off and making new recovery codes need a recent sign-in (S13).
+//! - Every code, at sign-in or step-up, is counted by the throttle before it is checked, per
+//!   account and per held sign-in, and a right code is taken atomically, once.
+//! - Each change, and each use of a recovery code, mails the account's address.
+
+use qrcode::{QrCode, render::svg};
+
+use super::{
+    pending::{self, Pending},
+    recovery, totp,
+};
+use crate::{
+    domain::{RecoveryCodes, SecondFactorRequest, SecondFactorStatus, TotpEnrolment},
+    error::AppError,
+    server::{
+        audit::{self, Event, Kind},
+        http::{
+            client::ClientInfo,
+            error::{db_error, internal},
+        },
+        identity::{
+            current::Authenticated,
+            method::Method,
+            sign_in,
+            throttle::{Attempt, Ticket},
+            users::{self, User},
+        },
+        mail::{Mail, compose},
+        platform::{sealing::Sealer, state::AppState},
+    },
+};
+
+/// The key that seals secrets, or 404: without `secrets_key` nobody can turn this on.
+fn sealer(state: &AppState) -> Result<&Sealer, AppError> {
+    state.sealer.as_deref().ok_or_else(|| AppError::NotFound {
+        message: "Two-factor sign-in is not set up on this server (it needs SECRETS_KEY).".into(),
+    })
+}
+
+fn factor_error(err: totp::FactorError) -> AppError {
+    match err {
+        totp::FactorError::Db(err) => db_error(err),
+        totp::FactorError::Open(err) => internal("opening a TOTP secret", err),
+    }
+}
+
+/// The account's second factor, for its owner.
+pub async fn status(state: &AppState, user_id: i64) -> Result<SecondFactorStatus, AppError> {
+    Ok(SecondFactorStatus {
+        totp_enabled: totp::enabled(&state.db, user_id).await.map_err(db_error)?,
+        recovery_codes_left: recovery::left(&state.db, user_id).await.map_err(db_error)?,
+        available: state.sealer.is_some(),
+    })
+}
+
+/// Starts turning two-factor sign-in on: a new secret, shown once, that the next right code
+/// confirms ([`confirm_totp`]). Needs a recent sign-in; 409 when it is on already.
+pub async fn begin_totp(state: &AppState, me: &Authenticated) -> Result<TotpEnrolment, AppError> {
+    me.require_recent_sign_in(state)?;
+    let sealer = sealer(state)?;
+    let secret = totp::new_secret();
+    if !totp::begin(&state.db, sealer, me.user.id, &secret)
+        .await
+        .map_err(db_error)?
+    {
+        return Err(AppError::conflict(
+            "Two-factor sign-in is already on. Turn it off first to use another app.",
+        ));
+    }
+    let (secret, otpauth_uri) = totp::enrolment_uri(&secret, &me.user.email);
+    let qr_svg = QrCode::new(otpauth_uri.as_bytes())
+        .map_err(|err| internal("drawing a QR code", err))?
+        .render::<svg::Color<'_>>()
+        .min_dimensions(200, 200)
+        .quiet_zone(true)
+        .build();
+    Ok(TotpEnrolment {
+        secret,
+        otpauth_uri,
+        qr_svg,
+    })
+}
+
+/// Turns two-factor sign-in on with the first right code from the app, and answers with the
+/// first set of recovery codes (shown this once). The code counts as used.
+pub async fn confirm_totp(
+    state: &AppState,
+    me: &Authenticated,
+    client: &ClientInfo,
+    code: &str,
+) -> Result<RecoveryCodes, AppError> {
+    let sealer = sealer(state)?;
+    let factor = totp::load(&state.db, sealer, me.user.id)
+        .await
+        .map_err(factor_error)?
+        .filter(|factor| !factor.confirmed)
+        .ok_or_else(|| {
+            AppError::conflict("No enrolment is waiting: start turning two-factor sign-in on.")
+        })?;
+    let ticket = reserve(state, Attempt::second_factor(me.user.id, &client.ip, None)).await?;
+    let Some(step) = factor.step_of(code) else {
+        ticket.counted();
+        return Err(wrong_code());
+    };
+    let codes = recovery::generate();
+    let mut tx = state.db.begin().await.map_err(db_error)?;
+    if !totp::confirm(&mut tx, me.user.id, step)
+        .await
+        .map_err(db_error)?
+    {
+        ticket.counted();
+        return Err(wrong_code());
+    }
+    recovery::replace(&mut tx, me.user.id, &codes)
+        .await
+        .map_err(db_error)?;
+    let notice = compose::second_factor_enabled(&me.user.email, &me.user.name);
+    queue(state, tx, &notice).await?;
+    succeeded(ticket).await?;
+    audit_own(state, Kind::SecondFactorEnabled, &me.user, client).await;
+    Ok(RecoveryCodes {
+        recovery_codes: codes,
+    })
+}
+
+/// Turns two-factor sign-in off (authenticator and recovery codes). Needs a recent sign-in;
+/// 404 when it is not on.
+pub async fn disable_totp(
+    state: &AppState,
+    me: &Authenticated,
+    client: &ClientInfo,
+) -> Result<(), AppError> {
+    me.require_recent_sign_in(state)?;
+    let mut tx = state.db.begin().await.map_err(db_error)?;
+    let removed = totp::remove(&mut tx, me.user.id).await.map_err(db_error)?;
+    recovery::remove_all(&mut tx, me.user.id)
+        .await
+        .map_err(db_error)?;
+    if !removed {
+        // An enrolment that was never confirmed is simply dropped.
+        tx.commit().await.map_err(db_error)?;
+        return Err(AppError::NotFound {
+            message: "Two-factor sign-in is not on.".into(),
+        });
+    }
+    let notice = compose::second_factor_disabled(&me.user.email, &me.user.name);
+    queue(state, tx, &notice).await?;
+    audit_own(state, Kind::SecondFactorDisabled, &me.user, client).await;
+    Ok(())
+}
+
+/// A new set of recovery codes; the old set stops working. Needs a recent sign-in and
+/// two-factor sign-in on (409 otherwise).
+pub async fn regenerate_recovery_codes(
+    state: &AppState,
+    me: &Authenticated,
+    client: &ClientInfo,
+) -> Result<RecoveryCodes, AppError> {
+    me.require_recent_sign_in(state)?;
+    if !totp::enabled(&state.db, me.user.id)
+        .await
+        .map_err(db_error)?
+    {
+        return Err(AppError::conflict(
+            "Turn two-factor sign-in on first: recovery codes stand in for its codes.",
+        ));
+    }
+    let codes = recovery::generate();
+    let mut tx = state.db.begin().await.map_err(db_error)?;
+    recovery::replace(&mut tx, me.user.id, &codes)
+        .await
+        .map_err(db_error)?;
+    tx.commit().await.map_err(db_error)?;
+    audit_own(state, Kind::RecoveryCodesRegenerated, &me.user, client).await;
+    Ok(RecoveryCodes {
+        recovery_codes: codes,
+    })
+}
+
+/// Which second factor a request gives.
+enum Proof<'a> {
+    Code(&'a str),
+    RecoveryCode(&'a str),
+}
+
+fn proof_of(request: &SecondFactorRequest) -> Result<Proof<'_>, AppError> {
+    match (request.code.as_deref(), request.recovery_code.as_deref()) {
+        (Some(code), None) => Ok(Proof::Code(code)),
+        (None, Some(code)) => Ok(Proof::RecoveryCode(code)),
+        _ => Err(AppError::validation(
+            "code",
+            "give a code from your authenticator app or a recovery code, not both",
+        )),
+    }
+}
+
+/// Completes the sign-in held in `session` with its second factor, and signs it in.
+///
+/// # Security
+/// - No held sign-in, or an expired one: 401, and the first factor starts over.
+/// - The code is counted before it is checked (per account, per held sign-in, per network);
+///   over the limit is 429 and the held sign-in ends. A wrong code is 401; the fifth ends the
+///   held sign-in.
+/// - A right code is taken once (a replay is wrong), a recovery code too; using one mails the
+///   owner.
+pub async fn sign_in(
+    state: &AppState,
+    session: &tower_sessions::Session,
+    client: &ClientInfo,
+    request: &SecondFactorRequest,
+) -> Result<User, AppError> {
+    let proof = proof_of(request)?;
+    let Some(held) = pending::get(session).await? else {
+        return Err(AppError::Unauthenticated {
+            message: "No sign-in is waiting for a code, or it took too long. Sign in again.".into(),
+        });
+    };
+    let Some(user) = users::by_id(&state.db, held.user_id)
+        .await
+        .map_err(db_error)?
+    else {
+        pending::end(session).await?;
+        return Err(AppError::unauthenticated());
+    };
+    let attempt = Attempt::second_factor(user.id, &client.ip, Some(&held.id));
+    let ticket = match reserve(state, attempt).await {
+        Ok(ticket) => ticket,
+        Err(err @ AppError::RateLimited { .. }) => {
+            pending::end(session).await?;
+            sign_in::throttled(state, &user.email, client, method_of(&proof)).await;
+            return Err(err);
+        }
+        Err(err) => return Err(err),
+    };
+    let right = match proof {
+        Proof::Code(code) => take_code(state, &user, code).await?,
+        Proof::RecoveryCode(code) => recovery::take(&state.db, user.id, code)
+            .await
+            .map_err(db_error)?,
+    };
+    if !right {
+        ticket.counted();
+        return Err(refuse(state, session, client, held, &user, &proof).await);
+    }
+    succeeded(ticket).await?;
+    if let Proof::RecoveryCode(_) = proof {
+        recovery_code_used(state, &user, client).await;
+    }
+    sign_in::complete_second_factor(state, session, user, &held, method_of(&proof), client).await
+}
+
+/// Whether `session` holds a sign-in waiting for its second factor.
+pub async fn pending_for(session: &tower_sessions::Session) -> Result<bool, AppError> {
+    Ok(pending::get(session).await?.is_some())
+}
+
+fn method_of(proof: &Proof<'_>) -> Method {
+    match proof {
+        Proof::Code(_) => Method::Totp,
+        Proof::RecoveryCode(_) => Method::RecoveryCode,
+    }
+}
+
+/// The answer to a wrong second factor: 401, and the end of the held sign-in at the fifth.
+async fn refuse(
+    state: &AppState,
+    session: &tower_sessions::Session,
+    client: &ClientInfo,
+    held: Pending,
+    user: &User,
+    proof: &Proof<'_>,
+) -> AppError {
+    let detail = format!("{}: wrong code", method_of(proof).detail());
+    sign_in::refused(state, Some(&user.email), client, method_of(proof), &detail).await;
+    match pending::wrong_code(session, held).await {
+        Ok(true) => AppError::Unauthenticated {
+            message: "Too many wrong codes. Sign in again.".into(),
+        },
+        Ok(false) => wrong_code_unauthenticated(proof),
+        Err(err) => err,
+    }
+}
+
+fn wrong_code_unauthenticated(proof: &Proof<'_>) -> AppError {
+    AppError::Unauthenticated {
+        message: match proof {
+            Proof::Code(_) => "That code is not right, or was used already.".into(),
+            Proof::RecoveryCode(_) => {
+                "That recovery code is not right, or was used already.".into()
+            }
+        },
+    }
+}
+
+fn wrong_code() -> AppError {
+    AppError::validation(
+        "code",
+        "is not the current code from your authenticator app, or was used already",
+    )
+}
+
+/// Checks a code from `user`'s authenticator and takes its step: `true` once per right code.
+async fn take_code(state: &AppState, user: &User, code: &str) -> Result<bool, AppError> {
+    let sealer = sealer(state)?;
+    let Some(factor) = totp::load(&state.db, sealer, user.id)
+        .await
+        .map_err(factor_error)?
+        .filter(|factor| factor.confirmed)
+    else {
+        return Ok(false);
+    };
+    let Some(step) = factor.step_of(code) else {
+        return Ok(false);
+    };
+    totp::take_step(&state.db, user.id, step)
+        .await
+        .map_err(db_error)
+}
+
+/// The code a step-up asks of an account with two-factor sign-in (SECURITY S13): nothing for an
+/// account without it; otherwise a right, unused code, under the same throttling as a sign-in.
+pub async fn confirm_for_step_up(
+    state: &AppState,
+    client: &ClientInfo,
+    user: &User,
+    code: Option<&str>,
+) -> Result<(), AppError> {
+    if !totp::enabled(&state.db, user.id).await.map_err(db_error)? {
+        return Ok(());
+    }
+    let Some(code) = code.filter(|code| !code.trim().is_empty()) else {
+        return Err(AppError::validation(
+            "code",
+            "enter the code from your authenticator app as well",
+        ));
+    };
+    let ticket = reserve(state, Attempt::second_factor(user.id, &client.ip, None)).await?;
+    if take_code(state, user, code).await? {
+        succeeded(ticket).await
+    } else {
+        ticket.counted();
+        Err(AppError::forbidden(
+            "That code is not right, or was used already.",
+        ))
+    }
+}
+
+/// An admin removes `user`'s second factor (for a lost phone): audited, and the user is mailed.
+/// `false` when there was none.
+pub async fn reset_by_admin(
+    state: &AppState,
+    admin_id: i64,
+    user: &User,
+    client: &ClientInfo,
+) -> Result<bool, AppError> {
+    let mut tx = state.db.begin().await.map_err(db_error)?;
+    let removed = totp::remove(&mut tx, user.id).await.map_err(db_error)?;
+    recovery::remove_all(&mut tx, user.id)
+        .await
+        .map_err(db_error)?;
+    if !removed {
+        tx.commit().await.map_err(db_error)?;
+        return Ok(false);
+    }
+    queue(
+        state,
+        tx,
+        &compose::second_factor_reset(&user.email, &user.name),
+    )
+    .await?;
+    let event = Event {
+        kind: Kind::SecondFactorReset,
+        user_id: Some(user.id),
+        email: Some(&user.email),
+        ip: &client.ip,
+        detail: "",
+    };
+    audit::record_by(&state.db, Some(admin_id), event).await;
+    Ok(true)
+}
+
+/// Removes every second factor of `user_id` inside `tx` (an account claimed by its address's
+/// Google owner must not keep a factor the claimant never set).
+pub async fn remove_all(tx: &mut crate::server::db::Tx, user_id: i64) -> Result<(), sqlx::Error> {
+    totp::remove(tx, user_id).await?;
+    recovery::remove_all(tx, user_id).await
+}
+
+async fn recovery_code_used(state: &AppState, user: &User, client: &ClientInfo) {
+    let left = recovery::left(&state.db, user.id).await.unwrap_or_default();
+    let mail = compose::recovery_code_used(&user.email, &user.name, left);
+    let queued = async {
+        let mut tx = state.db.begin().await?;
+        state.mailer.queue(&mut tx, &mail).await?;
+        tx.commit().await
+    }
+    .await;
+    match queued {
+        Ok(()) => state.mailer.wake(),
+        Err(err) => tracing::warn!(error = %err, "could not queue a recovery code notice"),
+    }
+    audit_own(state, Kind::RecoveryCodeUsed, user, client).await;
+}
+
+/// Queues `mail` in `tx` and commits both.
+async fn queue(
+    state: &AppState,
+    mut tx: crate::server::db::Tx,
+    mail: &Mail,
+) -> Result<(), AppError> {
+    state.mailer.queue(&mut tx, mail).await.map_err(db_error)?;
+    tx.commit().await.map_err(db_error)?;
+    state.mailer.wake();
+    Ok(())
+}
+
+async fn audit_own(state: &AppState, kind: Kind, user: &User, client: &ClientInfo) {
+    let event = Event {
+        kind,
+        user_id: Some(user.id),
+        email: Some(&user.email),
+        ip: &client.ip,
+        detail: "",
+    };
+    audit::record(&state.db, event).await;
+}
+
+async fn reserve(state: &AppState, attempt: Attempt) -> Result<Ticket, AppError> {
+    state
+        .throttle
+        .reserve(attempt)
+        .await
+        .map_err(|err| {
+            tracing::warn!(error = %err, "throttle unavailable");
+            AppError::unavailable("Two-factor sign-in")
+        })?
+        .map_err(AppError::rate_limited)
+}
+
+async fn succeeded(ticket: Ticket) -> Result<(), AppError> {
+    ticket.succeeded().await.map_err(|err| {
+        tracing::warn!(error = %err, "throttle unavailable");
+        AppError::unavailable("Two-factor sign-in")
+    })
+}
