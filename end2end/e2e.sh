@@ -41,6 +41,8 @@ export E2E_CORS_ALLOWED_ORIGIN=http://127.0.0.1:4000 E2E_CORS_OTHER_ORIGIN=http:
 # from there too, far more than the hourly sign-ups one address gets.
 export REDIS_KEY_PREFIX="gatehouse-e2e-$$:"
 export MAX_SIGNUPS_PER_IP_PER_HOUR=100000
+# The key that seals two-factor secrets (two-factor.spec.ts); a test key, never a real one.
+export SECRETS_KEY=9d1c2b3a4f5e6d7c8b9a0f1e2d3c4b5a69788796a5b4c3d2e1f0a9b8c7d6e5f4
 
 # The administrator the admin specs sign in as, created by the release binary's own command.
 export E2E_ADMIN_EMAIL=e2e-admin@example.com
@@ -90,7 +92,7 @@ run_pass() {
 # --split: /admin and /sessions become WASM chunks loaded on demand; --precompress: .br/.gz.
 cargo leptos build --release --split --precompress
 # The build really is split (build.rs tells the browser build so): a chunk for each private page.
-for page in todos profile customers sessions admin; do
+for page in todos profile customers sessions security admin; do
     compgen -G "target/site/pkg/split___${page}_route_view_*.wasm" >/dev/null ||
         { echo "e2e.sh: the --split build has no WASM chunk for /$page" >&2; exit 1; }
 done

@@ -20,18 +20,21 @@ pub enum FormError {
     Taken,
     /// A service the server needs is down.
     Unavailable,
+    /// A sign-in waiting for its second factor is over (too slow, or too many wrong codes).
+    Restart,
     /// Anything else.
     Failed,
 }
 
 impl FormError {
-    const ALL: [Self; 7] = [
+    const ALL: [Self; 8] = [
         Self::Credentials,
         Self::Throttled,
         Self::Disabled,
         Self::Invalid,
         Self::Taken,
         Self::Unavailable,
+        Self::Restart,
         Self::Failed,
     ];
 
@@ -58,6 +61,7 @@ impl FormError {
             Self::Invalid => "invalid",
             Self::Taken => "taken",
             Self::Unavailable => "unavailable",
+            Self::Restart => "restart",
             Self::Failed => "failed",
         }
     }
@@ -76,6 +80,9 @@ impl FormError {
             Self::Invalid => "Please correct the fields below.",
             Self::Taken => "An account with this email already exists.",
             Self::Unavailable => "The service is unavailable right now. Please try again shortly.",
+            Self::Restart => {
+                "That sign-in took too long or had too many wrong codes. Sign in again."
+            }
             Self::Failed => "Something went wrong on our side.",
         }
     }

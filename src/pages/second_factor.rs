@@ -27,10 +27,17 @@ pub fn SecondFactorPage() -> impl IntoView {
     let query = use_query_map();
     let navigate = use_navigate();
     let next = move || query.with(|q| q.get("next"));
+    // Set by the server when the form was posted without JavaScript: a code, shown as this
+    // page's own words for it.
     let error = RwSignal::new(query.with_untracked(|q| {
         q.get("error")
             .and_then(|code| FormError::from_code(&code))
-            .map(|error| error.message().to_owned())
+            .map(|error| match error {
+                FormError::Credentials => "That code is not right, or was used already.",
+                FormError::Invalid => "Enter the code.",
+                other => other.message(),
+            })
+            .map(str::to_owned)
     }));
     // Whether the held sign-in is over (too many wrong codes, or too slow): then only a new
     // sign-in helps.

@@ -852,8 +852,10 @@ async fn a_verified_google_sign_in_claims_a_never_verified_password_account(
 ) {
     use reqwest::Method;
     let jwks = Jwks::start(JWKS_1).await;
-    let app = app_with(db, sessions, &jwks, vec![]).await;
-    // Someone signs up first with the victim's address, and keeps a session and a link.
+    let key = ("secrets_key", crate::two_factor::SECRETS_KEY.into());
+    let app = app_with(db, sessions, &jwks, vec![key]).await;
+    // Someone signs up first with the victim's address, and keeps a session, a link and a
+    // second factor of their own.
     let attacker = app.new_client();
     let victim = unique_email();
     let planted: Value = app
@@ -874,8 +876,25 @@ async fn a_verified_google_sign_in_claims_a_never_verified_password_account(
         Some(json!({"new_email": unique_email()})),
     )
     .await;
+    let enrolment: Value = app
+        .call(&attacker, Method::POST, "/api/users/me/totp", None)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let code = crate::two_factor::code_at(enrolment["secret"].as_str().unwrap(), now());
+    let confirmed = app
+        .call(
+            &attacker,
+            Method::POST,
+            "/api/users/me/totp/confirm",
+            Some(json!({ "code": code })),
+        )
+        .await;
+    assert_eq!(confirmed.status(), StatusCode::OK);
 
-    // The owner signs in with Google, which has verified the address.
+    // The owner signs in with Google, which has verified the address: straight in, without
+    // the squatter's second factor.
     let owner = app.new_client();
     let issued = nonce(&app, &owner).await;
     let signed_in = post_credential(

@@ -26,4 +26,4 @@ mod session_stores;
 mod sessions;
 pub mod step_up;
 mod throttling;
-mod two_factor;
+pub mod two_factor;

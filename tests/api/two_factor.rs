@@ -600,6 +600,30 @@ async fn the_forms_without_javascript_take_the_code_step_too(db: Database, sessi
     assert_eq!(done.status(), StatusCode::SEE_OTHER);
     assert_eq!(done.headers()["location"], "/todos");
     assert_eq!(app.me_status(&browser).await, StatusCode::OK);
+    // Five wrong codes end it: back to the password, saying why.
+    let again = app.new_client();
+    let post = |path: &'static str, fields: Vec<(&'static str, String)>| {
+        again.post(app.url(path)).form(&fields).send()
+    };
+    post(
+        "/auth/login",
+        vec![("email", email.clone()), ("password", PASSWORD.into())],
+    )
+    .await
+    .unwrap();
+    let mut last = String::new();
+    for _ in 0..5 {
+        let wrong = post(
+            "/auth/second-factor",
+            vec![("code", "111111".into()), ("next", "/todos".into())],
+        )
+        .await
+        .unwrap();
+        last = wrong.headers()["location"].to_str().unwrap().to_owned();
+    }
+    assert_eq!(last, "/login?error=restart&next=%2Ftodos");
+    let page = app.get(&last).await.text().await.unwrap();
+    assert!(page.contains("Sign in again."), "the login page says why");
     let page = app.get("/login/second-factor").await.text().await.unwrap();
     assert!(
         page.contains("action=\"/auth/second-factor\""),

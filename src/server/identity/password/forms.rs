@@ -105,10 +105,10 @@ pub async fn second_factor_form(
     match second_factor::sign_in(&state, &session, &client, &request).await {
         Ok(_) => Redirect::to(&safe_next(non_empty(&form.next))).into_response(),
         // The held sign-in is over: start again from the password.
-        Err(err @ (AppError::Unauthenticated { .. } | AppError::RateLimited { .. }))
+        Err(AppError::Unauthenticated { .. } | AppError::RateLimited { .. })
             if !matches!(second_factor::pending_for(&session).await, Ok(true)) =>
         {
-            back_to("/login", &err, &form.next)
+            back_with("/login", FormError::Restart, "", &form.next)
         }
         Err(err) => back_to(SECOND_FACTOR_PAGE, &err, &form.next),
     }
@@ -143,8 +143,12 @@ pub async fn sign_up_form(
 /// Nothing the visitor typed comes back in the address (X6, P10): not the email, not the
 /// name, not the server's text. The page shows its own message for each code it knows.
 fn back_to(form: &str, err: &AppError, next: &str) -> Response {
-    let mut query = format!("error={}", FormError::of(err).code());
-    let fields = Field::codes_of(err);
+    back_with(form, FormError::of(err), &Field::codes_of(err), next)
+}
+
+/// The redirect back to `form` with the failure `error`, the refused `fields` (codes) and `next`.
+fn back_with(form: &str, error: FormError, fields: &str, next: &str) -> Response {
+    let mut query = format!("error={}", error.code());
     if !fields.is_empty() {
         query.push_str(&format!("&invalid={fields}"));
     }
