@@ -69,19 +69,21 @@ test("enrol by reading the secret, then sign in with a code, a replayed code and
   await expect(page.getByTestId("signed-in-as")).toContainText("Two Factor");
 
   // The same code again, within its window: refused.
-  expect(stepOf(Date.now()) - [...used].pop()!).toBeLessThanOrEqual(1);
   await signOut(page);
   await page.goto("/login?next=%2Ftodos");
   await hydrated(page);
   await signInThroughForm(page, email);
   await expect(page).toHaveURL(/\/login\/second-factor/);
   await page.getByLabel("The 6-digit code from your authenticator app").fill(code);
+  // Still within the code's window (its step or the next, the server's skew), so what refuses
+  // it is that it was used.
+  expect(stepOf(Date.now()) - [...used].pop()!).toBeLessThanOrEqual(1);
   await page.getByRole("button", { name: "Sign in" }).click();
   await expect(page.getByRole("alert").filter({ hasText: "That code is not right, or was used already." })).toBeVisible();
   await expect(page).toHaveURL(/\/login\/second-factor/);
 
   // A lost phone: a recovery code, once.
-  await page.getByRole("button", { name: "Lost your phone? Use a recovery code" }).click();
+  await page.getByRole("link", { name: "Lost your phone? Use a recovery code" }).click();
   await page.getByLabel("A recovery code").fill(codes[0]);
   await page.getByRole("button", { name: "Sign in" }).click();
   await expect(page).toHaveURL(/\/todos$/);

@@ -31,8 +31,11 @@ pub fn ReauthPrompt(#[prop(into)] on_confirmed: Callback<()>) -> impl IntoView {
             }
         });
     });
+    // Each Google try spends its nonce, so a refused one starts over with a new nonce.
+    let google_attempt = RwSignal::new(0_u32);
     let confirm = move |mut body: ReauthRequest| {
         body.code = Some(code.get_untracked()).filter(|code| !code.trim().is_empty());
+        let with_google = body.credential.is_some();
         pending.set(true);
         leptos::task::spawn_local(async move {
             let outcome = auth.check(crate::api::reauthenticate(&body).await);
@@ -47,6 +50,9 @@ pub fn ReauthPrompt(#[prop(into)] on_confirmed: Callback<()>) -> impl IntoView {
                         needs_code.set(true);
                     }
                     error.set(Some(reauth_message(&err)));
+                    if with_google {
+                        google_attempt.update(|n| *n += 1);
+                    }
                 }
             }
         });
@@ -61,6 +67,7 @@ pub fn ReauthPrompt(#[prop(into)] on_confirmed: Callback<()>) -> impl IntoView {
     };
     // An account without a password confirms with Google: a fresh nonce, Google's button.
     Effect::new(move |_| {
+        google_attempt.track();
         if has_password() {
             return;
         }

@@ -95,3 +95,14 @@ pub async fn admin_send_password_reset(id: i64) -> Result<(), AppError> {
     let client = ClientInfo::from_context(&me.state).await?;
     service::send_password_reset(&me.state, &me, &client, &id.to_string()).await
 }
+
+/// Turns off the user's two-factor sign-in (a lost phone); needs a recent sign-in.
+#[server(prefix = "/api/fn", endpoint = "admin_reset_second_factor")]
+pub async fn admin_reset_second_factor(id: i64) -> Result<(), AppError> {
+    use crate::server::{
+        admin::service, http::client::ClientInfo, identity::current::require_admin,
+    };
+    let me = require_admin().await?;
+    let client = ClientInfo::from_context(&me.state).await?;
+    service::reset_second_factor(&me.state, &me, &client, &id.to_string()).await
+}

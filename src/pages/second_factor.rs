@@ -42,7 +42,8 @@ pub fn SecondFactorPage() -> impl IntoView {
     // Whether the held sign-in is over (too many wrong codes, or too slow): then only a new
     // sign-in helps.
     let over = RwSignal::new(false);
-    let use_recovery = RwSignal::new(false);
+    // `?recovery` shows the recovery-code field instead: a link, so it works without JS too.
+    let use_recovery = Signal::derive(move || query.with(|q| q.get("recovery").is_some()));
     let pending = RwSignal::new(false);
     let on_submit = move |event: leptos::ev::SubmitEvent| {
         event.prevent_default();
@@ -75,6 +76,24 @@ pub fn SecondFactorPage() -> impl IntoView {
             },
         );
     };
+    let toggle_link = move || {
+        let mut query = Vec::new();
+        if !use_recovery.get() {
+            query.push("recovery=1".to_owned());
+        }
+        if let Some(next) = next() {
+            query.push(format!("next={}", encode_component(&next)));
+        }
+        if query.is_empty() {
+            crate::auth::store::SECOND_FACTOR_PAGE.to_owned()
+        } else {
+            format!(
+                "{}?{}",
+                crate::auth::store::SECOND_FACTOR_PAGE,
+                query.join("&")
+            )
+        }
+    };
     let login_link = move || match next() {
         Some(next) => format!("/login?next={}", encode_component(&next)),
         None => "/login".to_owned(),
@@ -101,9 +120,9 @@ pub fn SecondFactorPage() -> impl IntoView {
                 </button>
             </form>
             <p class="muted">
-                <button type="button" class="link" on:click=move |_| use_recovery.update(|on| *on = !*on)>
+                <A href=toggle_link>
                     {move || if use_recovery.get() { "Use a code from the app instead" } else { "Lost your phone? Use a recovery code" }}
-                </button>
+                </A>
             </p>
             <p class="muted"><A href=login_link>"Start again"</A></p>
         </section>

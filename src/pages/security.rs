@@ -62,6 +62,11 @@ fn TwoFactor() -> impl IntoView {
     let error = RwSignal::new(None::<String>);
     let code_error = RwSignal::new(None::<String>);
     let reauth = RwSignal::new(None::<Pending>);
+    // The changes answer with what they made (a secret, recovery codes) to show on this page:
+    // a form post before the page is interactive would make them and show nothing, so the
+    // buttons wait for it.
+    let interactive = RwSignal::new(false);
+    Effect::new(move |_| interactive.set(true));
     let needs_reauth = move |err: &AppError, pending: Pending| {
         if matches!(err, AppError::ReauthRequired { .. }) {
             reauth.set(Some(pending));
@@ -142,12 +147,12 @@ fn TwoFactor() -> impl IntoView {
                 </p>
                 <div class="row">
                     <ActionForm action=regenerate>
-                        <button type="submit" disabled=move || regenerate.pending().get()>
+                        <button type="submit" disabled=move || !interactive.get() || regenerate.pending().get()>
                             "New recovery codes"
                         </button>
                     </ActionForm>
                     <ActionForm action=disable>
-                        <button class="danger" type="submit" disabled=move || disable.pending().get()>
+                        <button class="danger" type="submit" disabled=move || !interactive.get() || disable.pending().get()>
                             "Turn off"
                         </button>
                     </ActionForm>
@@ -163,7 +168,7 @@ fn TwoFactor() -> impl IntoView {
                 </p>
                 <Show when=move || enrolment.with(Option::is_none)>
                     <ActionForm action=begin>
-                        <button class="primary" type="submit" disabled=move || begin.pending().get()>
+                        <button class="primary" type="submit" disabled=move || !interactive.get() || begin.pending().get()>
                             "Turn on two-factor sign-in"
                         </button>
                     </ActionForm>

@@ -21,6 +21,7 @@ use serde_json::{Value, json};
 
 on_every_backend!(
     a_valid_token_signs_in_a_new_google_account_with_a_rotated_session,
+    a_google_sign_in_of_a_two_factor_account_waits_for_its_code,
     a_nonce_works_once_and_must_match,
     forged_and_wrong_tokens_are_refused,
     an_unknown_kid_refetches_at_most_once_per_interval,
@@ -947,4 +948,69 @@ async fn a_verified_google_sign_in_claims_a_never_verified_password_account(
         events.iter().any(|e| e.kind == "account_claimed"),
         "{events:?}"
     );
+}
+
+/// Google is a first factor like the password (SECURITY M5): an account with two-factor sign-in
+/// is held for its code.
+async fn a_google_sign_in_of_a_two_factor_account_waits_for_its_code(
+    db: Database,
+    sessions: Sessions,
+) {
+    use reqwest::Method;
+    let jwks = Jwks::start(JWKS_1).await;
+    let key = ("secrets_key", crate::two_factor::SECRETS_KEY.into());
+    let app = app_with(db, sessions, &jwks, vec![key]).await;
+    let email = unique_email();
+    let first = app.new_client();
+    let issued = nonce(&app, &first).await;
+    let token = sign(&claims(&email, &issued), "test-key-1", KEY_1);
+    assert_eq!(
+        post_credential(&app, &first, &token).await.status(),
+        StatusCode::OK
+    );
+    let enrolment: Value = app
+        .call(&first, Method::POST, "/api/users/me/totp", None)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let secret = enrolment["secret"].as_str().unwrap().to_owned();
+    let confirmed = app
+        .call(
+            &first,
+            Method::POST,
+            "/api/users/me/totp/confirm",
+            Some(json!({ "code": crate::two_factor::code_at(&secret, now()) })),
+        )
+        .await;
+    assert_eq!(confirmed.status(), StatusCode::OK);
+
+    let second = app.new_client();
+    let issued = nonce(&app, &second).await;
+    let token = sign(&claims(&email, &issued), "test-key-1", KEY_1);
+    let held = post_credential(&app, &second, &token).await;
+    assert_eq!(held.status(), StatusCode::OK);
+    assert_eq!(
+        held.json::<Value>().await.unwrap(),
+        json!({"second_factor_required": true, "methods": ["totp", "recovery_code"]})
+    );
+    assert_eq!(app.me_status(&second).await, StatusCode::UNAUTHORIZED);
+    // The next step's code (the enrolment took this one's; the server allows one step of skew).
+    let code = crate::two_factor::code_at(&secret, now() + 30);
+    let done = app
+        .post_json(
+            &second,
+            "/api/auth/login/second-factor",
+            json!({ "code": code }),
+        )
+        .await;
+    assert_eq!(done.status(), StatusCode::OK);
+    assert_eq!(app.me_status(&second).await, StatusCode::OK);
+    let detail: String = gatehouse::on_db!(&app.state.db, pool => sqlx::query_scalar(
+        "SELECT detail FROM audit_events WHERE kind = 'sign_in' ORDER BY id DESC LIMIT 1",
+    )
+    .fetch_one(pool)
+    .await
+    .unwrap());
+    assert_eq!(detail, "google + totp");
 }

@@ -7,10 +7,12 @@ use crate::{
     auth::use_auth,
     components::form::submitted_value,
     components::load::LoadFailed,
+    components::reauth::ReauthPrompt,
     domain::{AdminUserView, UserPage},
+    error::AppError,
     fns::admin::{
-        AdminEndUserSessions, AdminSendPasswordReset, AdminSendVerification, AdminUpdateUser,
-        admin_list_users, admin_user_sessions,
+        AdminEndUserSessions, AdminResetSecondFactor, AdminSendPasswordReset,
+        AdminSendVerification, AdminUpdateUser, admin_list_users, admin_user_sessions,
     },
     pages::sessions::SessionItem,
 };
@@ -189,13 +191,23 @@ fn UserRows(
     .into_any()
 }
 
-/// Mails for one user: a new verification link, a password reset link. The admin never sees
-/// either link, nor any password.
+/// Mails for one user: a new verification link, a password reset link; and turning off their
+/// two-factor sign-in (a lost phone). The admin never sees either link, nor any password.
 #[component]
 fn UserMail(id: i64, verified: Signal<bool>) -> impl IntoView {
     let verification = ServerAction::<AdminSendVerification>::new();
     let reset = ServerAction::<AdminSendPasswordReset>::new();
+    let second_factor = ServerAction::<AdminResetSecondFactor>::new();
+    let reauth = RwSignal::new(false);
     let notice = RwSignal::new(None::<String>);
+    Effect::new(move |_| match second_factor.value().get() {
+        Some(Ok(())) => notice.set(Some(
+            "Two-factor sign-in is off for this user; they were told by mail.".into(),
+        )),
+        Some(Err(AppError::ReauthRequired { .. })) => reauth.set(true),
+        Some(Err(err)) => notice.set(Some(err.message().to_owned())),
+        None => {}
+    });
     Effect::new(move |_| match verification.value().get() {
         Some(Ok(())) => notice.set(Some(
             "A new verification link is on its way to this user.".into(),
@@ -222,7 +234,17 @@ fn UserMail(id: i64, verified: Signal<bool>) -> impl IntoView {
                 <input type="hidden" name="id" value=id/>
                 <button type="submit">"Send password reset link"</button>
             </ActionForm>
+            <ActionForm action=second_factor attr:class="inline">
+                <input type="hidden" name="id" value=id/>
+                <button type="submit">"Turn off two-factor sign-in"</button>
+            </ActionForm>
             <p role="status">{move || notice.get()}</p>
+            <Show when=move || reauth.get()>
+                <ReauthPrompt on_confirmed=move |()| {
+                    reauth.set(false);
+                    second_factor.dispatch(AdminResetSecondFactor { id });
+                }/>
+            </Show>
         </div>
     }
 }

@@ -184,14 +184,16 @@ pub async fn send_password_reset(
         .map_err(|err| internal("queueing a password reset mail", err))
 }
 
-/// Removes the user's second factor (a lost phone): audited, and the user is mailed. 404 for
-/// an unknown user or one without a second factor.
+/// Removes the user's second factor (a lost phone): audited, and the user is mailed. Needs a
+/// recent sign-in; 404 for an unknown user or one without a second factor.
 pub async fn reset_second_factor(
     state: &AppState,
     me: &Authenticated,
     client: &ClientInfo,
     raw_id: &str,
 ) -> Result<(), AppError> {
+    // It takes away a user's protection: a stolen admin session alone must not be enough.
+    me.require_recent_sign_in(state)?;
     let target = find_user(state, raw_id).await?;
     if second_factor::reset_by_admin(state, me.user.id, &target, client).await? {
         Ok(())

@@ -35,6 +35,9 @@ pub async fn reauthenticate(
     client: &ClientInfo,
     request: &ReauthRequest,
 ) -> Result<(), AppError> {
+    // An account with two-factor sign-in proves both factors again (SECURITY M5); a missing
+    // code is refused before the first factor is spent.
+    let code = second_factor::code_for_step_up(state, &me.user, request.code.as_deref()).await?;
     let how = match (&request.password, &request.credential) {
         (Some(raw), None) => {
             let given = field("password", Password::for_sign_in(raw))?;
@@ -58,8 +61,9 @@ pub async fn reauthenticate(
             ));
         }
     };
-    // An account with two-factor sign-in proves both factors again (SECURITY M5).
-    second_factor::confirm_for_step_up(state, client, &me.user, request.code.as_deref()).await?;
+    if let Some(code) = code {
+        second_factor::confirm_for_step_up(state, client, &me.user, code).await?;
+    }
     let now = now();
     let mut auth = me.auth;
     auth.authenticated_at = now;

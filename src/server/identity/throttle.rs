@@ -114,12 +114,21 @@ const CODES_PER_SIGN_IN: Limit = Limit {
     on_success: OnSuccess::Keep,
 };
 /// Codes tried for one account, from anywhere and across held sign-ins: whoever holds the
-/// password gets ten tries per quarter-hour at a six-digit code, not a brute force.
+/// password gets ten tries per quarter-hour at a six-digit code, not a brute force. The
+/// owner's right code gives back only its own try, so it never clears an attacker's count.
 const CODES_PER_ACCOUNT: Limit = Limit {
     name: "2fa-account",
     max: 10,
     window: Duration::from_secs(15 * 60),
-    on_success: OnSuccess::Reset,
+    on_success: OnSuccess::GiveBack,
+};
+/// And thirty a day: a guesser who keeps to the quarter-hour limit still has about one chance
+/// in ten thousand a day (each try matches 3 of the 10^6 codes, for the clock skew).
+const CODES_PER_ACCOUNT_DAY: Limit = Limit {
+    name: "2fa-account-day",
+    max: 30,
+    window: Duration::from_secs(24 * 60 * 60),
+    on_success: OnSuccess::GiveBack,
 };
 
 /// Sign-ups from one network: `max` an hour.
@@ -167,6 +176,7 @@ impl Attempt {
         let mut counters = vec![
             (NETWORK, format!("ip:{}", network_of(ip))),
             (CODES_PER_ACCOUNT, format!("2fa:{user_id}")),
+            (CODES_PER_ACCOUNT_DAY, format!("2fa-day:{user_id}")),
         ];
         if let Some(id) = sign_in {
             counters.push((CODES_PER_SIGN_IN, format!("2fa-sign-in:{id}")));

@@ -249,8 +249,9 @@ pub fn second_factor_reset(to: &str, name: &str) -> Mail {
         to,
         name,
         "An administrator turned two-factor sign-in off",
-        "An administrator removed your account's second factor and passkeys, as asked when a \
-         device is lost. Sign in with your password and set them up again.",
+        "An administrator turned off two-factor sign-in for your account, as is done when a \
+         phone is lost: signing in no longer asks for a code. Sign in and turn it on again on \
+         the Security page.",
     )
 }
 

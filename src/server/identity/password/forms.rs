@@ -110,6 +110,12 @@ pub async fn second_factor_form(
         {
             back_with("/login", FormError::Restart, "", &form.next)
         }
+        // Back to the same field: the recovery code's, when that was the one used.
+        Err(err) if request.recovery_code.is_some() => back_to(
+            &format!("{SECOND_FACTOR_PAGE}?recovery=1"),
+            &err,
+            &form.next,
+        ),
         Err(err) => back_to(SECOND_FACTOR_PAGE, &err, &form.next),
     }
 }
@@ -155,7 +161,8 @@ fn back_with(form: &str, error: FormError, fields: &str, next: &str) -> Response
     if !next.is_empty() && safe_next(Some(next)) == next {
         query.push_str(&format!("&next={}", encode_component(next)));
     }
-    Redirect::to(&format!("{form}?{query}")).into_response()
+    let join = if form.contains('?') { '&' } else { '?' };
+    Redirect::to(&format!("{form}{join}{query}")).into_response()
 }
 
 fn non_empty(text: &str) -> Option<&str> {

@@ -16,9 +16,12 @@ use crate::{
 
 /// The second-factor methods a sign-in of `user_id` needs: none for an account without one.
 pub async fn methods_for(state: &AppState, user_id: i64) -> Result<Vec<&'static str>, AppError> {
-    if totp::enabled(&state.db, user_id).await.map_err(db_error)? {
+    if !totp::enabled(&state.db, user_id).await.map_err(db_error)? {
+        return Ok(Vec::new());
+    }
+    if recovery::left(&state.db, user_id).await.map_err(db_error)? > 0 {
         Ok(vec!["totp", "recovery_code"])
     } else {
-        Ok(Vec::new())
+        Ok(vec!["totp"])
     }
 }

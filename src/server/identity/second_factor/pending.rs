@@ -6,7 +6,8 @@
 //! - Each pending sign-in has a random id; wrong codes are counted against it by the throttle,
 //!   atomically on every instance, and the fifth ends it: the sign-in starts over with the
 //!   first factor (and its own throttling).
-//! - The session id is replaced when the sign-in completes, as after every sign-in (S1).
+//! - The session id is replaced when a sign-in is held (for a browser not signed in) and again
+//!   when it completes, as after every sign-in (S1).
 
 use std::time::Duration;
 
@@ -50,11 +51,13 @@ pub async fn hold(
     first: Method,
     arrival: Arrival,
 ) -> Result<(), AppError> {
-    // An anonymous session made only for this lives no longer than the step.
+    // An anonymous session made only for this lives no longer than the step, and gets a new
+    // id: a session id planted in the browser before does not share the held sign-in.
     if sessions::auth_of(session).await?.is_none() {
         session.set_expiry(Some(Expiry::OnInactivity(
             time::Duration::try_from(LIFETIME).unwrap_or_default(),
         )));
+        session.cycle_id().await.map_err(store_error)?;
     }
     let pending = Pending {
         id: hex::encode(rand::random::<[u8; 16]>()),

@@ -24,7 +24,7 @@ use crate::{
             error::{db_error, internal},
         },
         identity::{
-            current::Authenticated,
+            current::{Authenticated, account_disabled},
             method::Method,
             sign_in,
             throttle::{Attempt, Ticket},
@@ -109,7 +109,7 @@ pub async fn confirm_totp(
     };
     let codes = recovery::generate();
     let mut tx = state.db.begin().await.map_err(db_error)?;
-    if !totp::confirm(&mut tx, me.user.id, step)
+    if !totp::confirm(&mut tx, me.user.id, &factor, step)
         .await
         .map_err(db_error)?
     {
@@ -162,7 +162,11 @@ pub async fn regenerate_recovery_codes(
     client: &ClientInfo,
 ) -> Result<RecoveryCodes, AppError> {
     me.require_recent_sign_in(state)?;
-    if !totp::enabled(&state.db, me.user.id)
+    let codes = recovery::generate();
+    let mut tx = state.db.begin().await.map_err(db_error)?;
+    // Parallel new sets, or a new set racing turning it off, wait for each other here: one set
+    // is left, and none without an authenticator.
+    if !totp::lock_enabled(&mut tx, me.user.id)
         .await
         .map_err(db_error)?
     {
@@ -170,8 +174,6 @@ pub async fn regenerate_recovery_codes(
             "Turn two-factor sign-in on first: recovery codes stand in for its codes.",
         ));
     }
-    let codes = recovery::generate();
-    let mut tx = state.db.begin().await.map_err(db_error)?;
     recovery::replace(&mut tx, me.user.id, &codes)
         .await
         .map_err(db_error)?;
@@ -189,7 +191,13 @@ enum Proof<'a> {
 }
 
 fn proof_of(request: &SecondFactorRequest) -> Result<Proof<'_>, AppError> {
-    match (request.code.as_deref(), request.recovery_code.as_deref()) {
+    fn given(value: Option<&str>) -> Option<&str> {
+        value.filter(|value| !value.trim().is_empty())
+    }
+    match (
+        given(request.code.as_deref()),
+        given(request.recovery_code.as_deref()),
+    ) {
         (Some(code), None) => Ok(Proof::Code(code)),
         (None, Some(code)) => Ok(Proof::RecoveryCode(code)),
         _ => Err(AppError::validation(
@@ -227,6 +235,19 @@ pub async fn sign_in(
         pending::end(session).await?;
         return Err(AppError::unauthenticated());
     };
+    // Disabled while the sign-in waited: refused before any code is spent.
+    if user.disabled {
+        pending::end(session).await?;
+        sign_in::refused(
+            state,
+            Some(&user.email),
+            client,
+            method_of(&proof),
+            "disabled",
+        )
+        .await;
+        return Err(account_disabled());
+    }
     let attempt = Attempt::second_factor(user.id, &client.ip, Some(&held.id));
     let ticket = match reserve(state, attempt).await {
         Ok(ticket) => ticket,
@@ -322,23 +343,34 @@ async fn take_code(state: &AppState, user: &User, code: &str) -> Result<bool, Ap
         .map_err(db_error)
 }
 
-/// The code a step-up asks of an account with two-factor sign-in (SECURITY S13): nothing for an
-/// account without it; otherwise a right, unused code, under the same throttling as a sign-in.
+/// What a step-up of `user` needs besides the first factor: nothing for an account without
+/// two-factor sign-in; otherwise `code`, which must be given (422 on `code` otherwise, before
+/// the first factor is checked, so a Google nonce is not spent on a request that cannot pass).
+pub async fn code_for_step_up<'a>(
+    state: &AppState,
+    user: &User,
+    code: Option<&'a str>,
+) -> Result<Option<&'a str>, AppError> {
+    if !totp::enabled(&state.db, user.id).await.map_err(db_error)? {
+        return Ok(None);
+    }
+    match code.filter(|code| !code.trim().is_empty()) {
+        Some(code) => Ok(Some(code)),
+        None => Err(AppError::validation(
+            "code",
+            "enter the code from your authenticator app as well",
+        )),
+    }
+}
+
+/// Checks the code a step-up of a two-factor account gave (see [`code_for_step_up`]): right and
+/// unused, under the same throttling as at sign-in; 403 otherwise.
 pub async fn confirm_for_step_up(
     state: &AppState,
     client: &ClientInfo,
     user: &User,
-    code: Option<&str>,
+    code: &str,
 ) -> Result<(), AppError> {
-    if !totp::enabled(&state.db, user.id).await.map_err(db_error)? {
-        return Ok(());
-    }
-    let Some(code) = code.filter(|code| !code.trim().is_empty()) else {
-        return Err(AppError::validation(
-            "code",
-            "enter the code from your authenticator app as well",
-        ));
-    };
     let ticket = reserve(state, Attempt::second_factor(user.id, &client.ip, None)).await?;
     if take_code(state, user, code).await? {
         succeeded(ticket).await

@@ -28,6 +28,8 @@ const STEP_SECS: u64 = 30;
 /// The authenticator of an account, its secret opened.
 pub struct Factor {
     secret: Vec<u8>,
+    /// As stored: confirming checks that the row still holds this secret.
+    sealed: Vec<u8>,
     pub confirmed: bool,
 }
 
@@ -106,6 +108,7 @@ pub async fn load(db: &Db, sealer: &Sealer, user_id: i64) -> Result<Option<Facto
     };
     Ok(Some(Factor {
         secret: sealer.open(&owner(user_id), &sealed)?,
+        sealed,
         confirmed: confirmed_at.is_some(),
     }))
 }
@@ -153,17 +156,23 @@ pub async fn begin(
     Ok(done == 1)
 }
 
-/// Confirms the enrolment with the step of a right code; `false` if it was confirmed already
-/// (by a parallel request) or is gone.
-pub async fn confirm(tx: &mut Tx, user_id: i64, step: u64) -> Result<bool, sqlx::Error> {
+/// Confirms the enrolment of `factor` with the step of a code that is right for it; `false` if
+/// it was confirmed already (by a parallel request), replaced by a newer enrolment, or is gone.
+pub async fn confirm(
+    tx: &mut Tx,
+    user_id: i64,
+    factor: &Factor,
+    step: u64,
+) -> Result<bool, sqlx::Error> {
     let step = i64::try_from(step).unwrap_or(i64::MAX);
     let done = on_tx!(tx, conn => sqlx::query(
         "UPDATE totp_factors SET confirmed_at = $2, last_step = $3
-         WHERE user_id = $1 AND confirmed_at IS NULL AND last_step < $3",
+         WHERE user_id = $1 AND confirmed_at IS NULL AND last_step < $3 AND secret_sealed = $4",
     )
     .bind(user_id)
     .bind(now())
     .bind(step)
+    .bind(factor.sealed.as_slice())
     .execute(conn)
     .await
     .map(|done| done.rows_affected()))?;
@@ -181,6 +190,20 @@ pub async fn take_step(db: &Db, user_id: i64, step: u64) -> Result<bool, sqlx::E
     .bind(user_id)
     .bind(step)
     .execute(pool)
+    .await
+    .map(|done| done.rows_affected()))?;
+    Ok(done == 1)
+}
+
+/// Locks the account's confirmed authenticator for the rest of `tx` (changes to its recovery
+/// codes wait for each other, and for turning it off); `false` when it is not on.
+pub async fn lock_enabled(tx: &mut Tx, user_id: i64) -> Result<bool, sqlx::Error> {
+    let done = on_tx!(tx, conn => sqlx::query(
+        "UPDATE totp_factors SET last_step = last_step
+         WHERE user_id = $1 AND confirmed_at IS NOT NULL",
+    )
+    .bind(user_id)
+    .execute(conn)
     .await
     .map(|done| done.rows_affected()))?;
     Ok(done == 1)
