@@ -101,7 +101,7 @@ test("forgot password: the mail, a new password, every old session gone", async 
   expect((await phone.get("/api/users/me")).status()).toBe(401);
   expect((await request.get("/api/users/me")).status()).toBe(401);
   await mailTo(request, email, "Your password was changed");
-  await page.getByRole("link", { name: "Sign in" }).click();
+  await page.locator("#main").getByRole("link", { name: "Sign in" }).click();
   await hydrated(page);
   await page.getByLabel("Email").fill(email);
   await page.getByLabel("Password", { exact: true }).fill("a freshly reset passphrase");
