@@ -480,6 +480,34 @@ async fn a_recovery_code_signs_in_once_and_the_owner_is_told(db: Database, sessi
     assert_eq!(status, StatusCode::UNAUTHORIZED, "the old set is gone");
     let (status, _) = second_factor(&app, &again, json!({"recovery_code": fresh[0]})).await;
     assert_eq!(status, StatusCode::OK);
+
+    // A password change while a sign-in waits voids it: the old password's holder starts over.
+    let held = app.new_client();
+    log_in(&app, &held, &email).await;
+    let (status, _) = call(
+        &app,
+        &owner,
+        Method::POST,
+        "/api/users/me/password",
+        Some(json!({"current_password": PASSWORD, "new_password": "a different passphrase"})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let (status, body) = second_factor(&app, &held, json!({"recovery_code": fresh[1]})).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "{body}");
+    assert!(
+        body["message"].as_str().unwrap().contains("changed"),
+        "{body}"
+    );
+    let (_, left) = call(
+        &app,
+        &owner,
+        Method::GET,
+        "/api/users/me/second-factor",
+        None,
+    )
+    .await;
+    assert_eq!(left["recovery_codes_left"], 9, "no code was spent");
 }
 
 async fn step_up_asks_a_two_factor_account_for_a_code(db: Database, sessions: Sessions) {

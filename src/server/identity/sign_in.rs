@@ -86,7 +86,7 @@ pub async fn complete(
     }
     let methods = second_factor::methods_for(state, user.id).await?;
     if !methods.is_empty() {
-        pending::hold(session, user.id, method, arrival).await?;
+        pending::hold(session, user.id, user.credentials_stamp(), method, arrival).await?;
         return Ok(Completion::SecondFactor(methods));
     }
     finish(

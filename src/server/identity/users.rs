@@ -41,6 +41,22 @@ impl User {
         self.password_hash.clone().map(PasswordHash::from_stored)
     }
 
+    /// A fingerprint of how the account signs in (its password hash, its Google link, its
+    /// address): a sign-in held for its second factor is void once any of them changes.
+    pub fn credentials_stamp(&self) -> String {
+        use sha2::{Digest, Sha256};
+        let mut hasher = Sha256::new();
+        for part in [
+            self.password_hash.as_deref().unwrap_or(""),
+            self.google_sub.as_deref().unwrap_or(""),
+            self.email.as_str(),
+        ] {
+            hasher.update(part.as_bytes());
+            hasher.update([0]);
+        }
+        hex::encode(&hasher.finalize()[..16])
+    }
+
     /// The JSON the API returns for this user.
     pub fn to_current(&self) -> CurrentUser {
         CurrentUser {

@@ -36,6 +36,10 @@ pub struct Pending {
     /// Random: the throttle counts this sign-in's wrong codes under it.
     pub id: String,
     pub user_id: i64,
+    /// The account's [`credentials_stamp`](crate::server::identity::users::User::credentials_stamp)
+    /// when the first factor was right: a password reset or change meanwhile voids the sign-in.
+    #[serde(default)]
+    pub stamp: String,
     pub first: Method,
     pub arrival: Arrival,
     pub expires_at: i64,
@@ -48,6 +52,7 @@ pub struct Pending {
 pub async fn hold(
     session: &Session,
     user_id: i64,
+    stamp: String,
     first: Method,
     arrival: Arrival,
 ) -> Result<(), AppError> {
@@ -62,6 +67,7 @@ pub async fn hold(
     let pending = Pending {
         id: hex::encode(rand::random::<[u8; 16]>()),
         user_id,
+        stamp,
         first,
         arrival,
         expires_at: now() + LIFETIME.as_secs() as i64,

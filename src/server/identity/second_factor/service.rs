@@ -235,6 +235,14 @@ pub async fn sign_in(
         pending::end(session).await?;
         return Err(AppError::unauthenticated());
     };
+    // The password was reset or changed (or the Google link or the address) while the sign-in
+    // waited: whoever proved the old one has to start over.
+    if held.stamp != user.credentials_stamp() {
+        pending::end(session).await?;
+        return Err(AppError::Unauthenticated {
+            message: "Your sign-in details changed meanwhile. Sign in again.".into(),
+        });
+    }
     // Disabled while the sign-in waited: refused before any code is spent.
     if user.disabled {
         pending::end(session).await?;
