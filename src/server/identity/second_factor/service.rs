@@ -434,15 +434,13 @@ pub async fn remove_all(tx: &mut crate::server::db::Tx, user_id: i64) -> Result<
 async fn recovery_code_used(state: &AppState, user: &User, client: &ClientInfo) {
     let left = recovery::left(&state.db, user.id).await.unwrap_or_default();
     let mail = compose::recovery_code_used(&user.email, &user.name, left);
-    let queued = async {
-        let mut tx = state.db.begin().await?;
-        state.mailer.queue(&mut tx, &mail).await?;
-        tx.commit().await
-    }
-    .await;
-    match queued {
-        Ok(()) => state.mailer.wake(),
-        Err(err) => tracing::warn!(error = %err, "could not queue a recovery code notice"),
+    // The sign-in goes ahead even if the notice cannot be queued.
+    let queued = match state.db.begin().await {
+        Ok(tx) => queue(state, tx, &mail).await,
+        Err(err) => Err(db_error(err)),
+    };
+    if let Err(err) = queued {
+        tracing::warn!(error = %err, "could not queue a recovery code notice");
     }
     audit_own(state, Kind::RecoveryCodeUsed, user, client).await;
 }
