@@ -409,3 +409,54 @@ pub struct SecondFactorStatus {
     /// Whether this server can turn two-factor sign-in on (it has `secrets_key`).
     pub available: bool,
 }
+
+/// WebAuthn options, as `{"publicKey": {…}}`: the `publicKey` member is the JSON that
+/// `PublicKeyCredential.parseCreationOptionsFromJSON` (enrolment) or
+/// `parseRequestOptionsFromJSON` (sign-in) reads, binary members in base64url.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(schemars::JsonSchema))]
+pub struct PasskeyOptions {
+    #[serde(rename = "publicKey")]
+    pub public_key: serde_json::Value,
+}
+
+/// `POST /api/auth/passkey`: the browser's answer to the sign-in options, as
+/// `PublicKeyCredential.toJSON()` gives it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(schemars::JsonSchema))]
+pub struct PasskeySignInRequest {
+    pub credential: serde_json::Value,
+}
+
+/// `POST /api/users/me/passkeys`: the browser's answer to the creation options, and a name
+/// for the new passkey ("Passkey" when none is given).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(schemars::JsonSchema))]
+pub struct PasskeyEnrolRequest {
+    pub credential: serde_json::Value,
+    #[serde(default)]
+    pub name: Option<String>,
+}
+
+/// `PATCH /api/users/me/passkeys/{id}`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(schemars::JsonSchema))]
+pub struct PasskeyRename {
+    /// 1 to 64 characters.
+    pub name: String,
+}
+
+/// One of the signed-in user's passkeys.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(schemars::JsonSchema))]
+pub struct PasskeyInfo {
+    /// For `PATCH` and `DELETE /api/users/me/passkeys/{id}`.
+    pub id: i64,
+    pub name: String,
+    /// RFC 3339.
+    #[cfg_attr(feature = "ssr", schemars(extend("format" = "date-time")))]
+    pub created_at: String,
+    /// RFC 3339; none before its first sign-in.
+    #[cfg_attr(feature = "ssr", schemars(extend("format" = "date-time")))]
+    pub last_used_at: Option<String>,
+}

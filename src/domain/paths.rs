@@ -66,6 +66,8 @@ pub const RESEND_VERIFICATION: Endpoint = Endpoint::new(Post, "/auth/verify-emai
 pub const REQUEST_PASSWORD_RESET: Endpoint = Endpoint::new(Post, "/auth/password-reset");
 pub const RESET_PASSWORD: Endpoint = Endpoint::new(Post, "/auth/password-reset/confirm");
 pub const SECOND_FACTOR_SIGN_IN: Endpoint = Endpoint::new(Post, "/auth/login/second-factor");
+pub const PASSKEY_SIGN_IN_OPTIONS: Endpoint = Endpoint::new(Post, "/auth/passkey/options");
+pub const PASSKEY_SIGN_IN: Endpoint = Endpoint::new(Post, "/auth/passkey");
 
 pub const GET_ME: Endpoint = Endpoint::new(Get, "/users/me");
 pub const UPDATE_ME: Endpoint = Endpoint::new(Patch, "/users/me");
@@ -79,6 +81,11 @@ pub const BEGIN_TOTP: Endpoint = Endpoint::new(Post, "/users/me/totp");
 pub const CONFIRM_TOTP: Endpoint = Endpoint::new(Post, "/users/me/totp/confirm");
 pub const DISABLE_TOTP: Endpoint = Endpoint::new(Delete, "/users/me/totp");
 pub const REGENERATE_RECOVERY_CODES: Endpoint = Endpoint::new(Post, "/users/me/recovery-codes");
+pub const PASSKEY_ENROL_OPTIONS: Endpoint = Endpoint::new(Post, "/users/me/passkeys/options");
+pub const ADD_PASSKEY: Endpoint = Endpoint::new(Post, "/users/me/passkeys");
+pub const LIST_PASSKEYS: Endpoint = Endpoint::new(Get, "/users/me/passkeys");
+pub const RENAME_PASSKEY: Endpoint = Endpoint::new(Patch, "/users/me/passkeys/{id}");
+pub const REMOVE_PASSKEY: Endpoint = Endpoint::new(Delete, "/users/me/passkeys/{id}");
 
 pub const LIST_TODOS: Endpoint = Endpoint::new(Get, "/todos");
 pub const CREATE_TODO: Endpoint = Endpoint::new(Post, "/todos");

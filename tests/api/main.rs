@@ -20,6 +20,7 @@ mod openapi;
 mod operations;
 mod outbox;
 mod pages;
+mod passkeys;
 mod races;
 mod server_fns;
 mod session_stores;

@@ -28,7 +28,8 @@ use super::{
     http::{BODY_LIMIT, openapi::errors, security},
     identity::{
         email_routes as emails, google::routes as google, me_routes as users,
-        password::routes as auth, second_factor::routes as second_factor,
+        passkey::routes as passkeys, password::routes as auth,
+        second_factor::routes as second_factor,
     },
     platform::state::AppState,
     sessions::routes as sessions,
@@ -222,6 +223,24 @@ pub fn routes() -> Routes {
             ),
         )
         .add(
+            PASSKEY_SIGN_IN_OPTIONS,
+            passkeys::sign_in_options,
+            about(
+                "Options for signing in with a passkey (held in the session for five minutes)",
+                "auth",
+                &[404],
+            ),
+        )
+        .add(
+            PASSKEY_SIGN_IN,
+            passkeys::sign_in,
+            about(
+                "Sign in with a passkey: the browser's answer to the options",
+                "auth",
+                &[401, 403, 404],
+            ),
+        )
+        .add(
             GET_ME,
             users::get_me,
             about("The signed-in user", "users", &[]),
@@ -302,6 +321,43 @@ pub fn routes() -> Routes {
                 "A new set of recovery codes; the old set stops working (needs a recent sign-in)",
                 "users",
                 &[409],
+            ),
+        )
+        .add(
+            PASSKEY_ENROL_OPTIONS,
+            passkeys::enrol_options,
+            about(
+                "Options for adding a passkey (needs a recent sign-in)",
+                "users",
+                &[404, 409],
+            ),
+        )
+        .add(
+            ADD_PASSKEY,
+            passkeys::enrol,
+            about(
+                "Add the passkey the browser made from the options (needs a recent sign-in)",
+                "users",
+                &[404, 409],
+            ),
+        )
+        .add(
+            LIST_PASSKEYS,
+            passkeys::list,
+            about("The signed-in user's passkeys", "users", &[]),
+        )
+        .add(
+            RENAME_PASSKEY,
+            passkeys::rename,
+            about("Rename a passkey", "users", &[404]),
+        )
+        .add(
+            REMOVE_PASSKEY,
+            passkeys::remove,
+            about(
+                "Remove a passkey (needs a recent sign-in); it signs in no more",
+                "users",
+                &[404],
             ),
         )
         .add(

@@ -46,6 +46,10 @@ pub enum Kind {
     RecoveryCodesRegenerated,
     /// A recovery code was used to sign in.
     RecoveryCodeUsed,
+    /// A passkey was added (`detail`: its name).
+    PasskeyAdded,
+    /// A passkey was removed by its owner (`detail`: its name).
+    PasskeyRemoved,
     /// One session ended by its user or an admin (`detail` says which and how many).
     SessionRevoked,
     UserDisabled,
@@ -79,6 +83,8 @@ impl Kind {
             Kind::SecondFactorReset => "second_factor_reset",
             Kind::RecoveryCodesRegenerated => "recovery_codes_regenerated",
             Kind::RecoveryCodeUsed => "recovery_code_used",
+            Kind::PasskeyAdded => "passkey_added",
+            Kind::PasskeyRemoved => "passkey_removed",
             Kind::SessionRevoked => "session_revoked",
             Kind::UserDisabled => "user_disabled",
             Kind::UserEnabled => "user_enabled",

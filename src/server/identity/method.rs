@@ -14,6 +14,9 @@ pub enum Method {
     Totp,
     /// A recovery code, after a first factor.
     RecoveryCode,
+    /// A passkey with user verification: something the user has and something they know or
+    /// are, so both factors at once (SECURITY M5).
+    Passkey,
 }
 
 impl Method {
@@ -25,6 +28,7 @@ impl Method {
             Method::Google => "google",
             Method::Totp => "totp",
             Method::RecoveryCode => "recovery code",
+            Method::Passkey => "passkey",
         }
     }
 
@@ -35,7 +39,13 @@ impl Method {
             Method::Google => "google",
             Method::Totp => "totp",
             Method::RecoveryCode => "recovery_code",
+            Method::Passkey => "passkey",
         }
+    }
+
+    /// Whether the method proves both factors by itself, so no second factor is asked for.
+    pub fn is_multi_factor(self) -> bool {
+        matches!(self, Method::Passkey)
     }
 }
 

@@ -1,7 +1,7 @@
 //! Accounts and signing in. Owns the `users` table ([`users`]).
 //!
-//! Every way of signing in — a password ([`password`]), Google ([`google`]), a second factor
-//! ([`second_factor`]) and the methods still to come — proves who the user is and then ends in
+//! Every way of signing in — a password ([`password`]), Google ([`google`]), a passkey
+//! ([`passkey`]), a second factor ([`second_factor`]) — proves who the user is and then ends in
 //! [`sign_in::complete`], which holds every rule of a finished sign-in. Changes to a user go
 //! through [`accounts`], which announces each one to every instance. [`current`] authenticates
 //! each request.
@@ -15,6 +15,7 @@ pub mod email_routes;
 pub mod google;
 pub mod me_routes;
 pub mod method;
+pub mod passkey;
 pub mod password;
 pub mod profile;
 pub mod second_factor;

@@ -70,7 +70,8 @@ impl From<Completion> for SignInResponse {
 /// # Security
 /// - A disabled account is refused (403) and the attempt audited, for every method.
 /// - An account with a second factor is not signed in by a first factor alone (SECURITY M5):
-///   the sign-in waits in the session for [`complete_second_factor`].
+///   the sign-in waits in the session for [`complete_second_factor`]. A method that proves
+///   both factors itself (a passkey with user verification) signs in at once.
 /// - Then as [`finish`].
 pub async fn complete(
     state: &AppState,
@@ -84,7 +85,11 @@ pub async fn complete(
         record(state, Kind::SignInFailed, &user, client, "disabled", method).await;
         return Err(account_disabled());
     }
-    let methods = second_factor::methods_for(state, user.id).await?;
+    let methods = if method.is_multi_factor() {
+        Vec::new()
+    } else {
+        second_factor::methods_for(state, user.id).await?
+    };
     if !methods.is_empty() {
         pending::hold(session, user.id, user.credentials_stamp(), method, arrival).await?;
         return Ok(Completion::SecondFactor(methods));

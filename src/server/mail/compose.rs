@@ -248,10 +248,34 @@ pub fn second_factor_reset(to: &str, name: &str) -> Mail {
     security_notice(
         to,
         name,
-        "An administrator turned two-factor sign-in off",
-        "An administrator turned off two-factor sign-in for your account, as is done when a \
-         phone is lost: signing in no longer asks for a code. Sign in and turn it on again on \
-         the Security page.",
+        "An administrator removed your second factor and passkeys",
+        "An administrator turned off two-factor sign-in for your account and removed its \
+         passkeys, as is done when a phone is lost: signing in no longer asks for a code. Sign \
+         in and set them up again on the Security page.",
+    )
+}
+
+pub fn passkey_added(to: &str, name: &str, passkey: &str) -> Mail {
+    security_notice(
+        to,
+        name,
+        "A passkey was added",
+        &format!(
+            "A passkey named \"{passkey}\" was added to your account: it can now sign in \
+             without your password."
+        ),
+    )
+}
+
+pub fn passkey_removed(to: &str, name: &str, passkey: &str) -> Mail {
+    security_notice(
+        to,
+        name,
+        "A passkey was removed",
+        &format!(
+            "The passkey named \"{passkey}\" was removed from your account: it no longer signs \
+             in."
+        ),
     )
 }
 

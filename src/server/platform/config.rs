@@ -54,6 +54,8 @@ const KEYS: &[(&str, &str)] = &[
     ("password_reset_ttl_secs", "PASSWORD_RESET_TTL_SECS"),
     ("require_verified_email", "REQUIRE_VERIFIED_EMAIL"),
     ("secrets_key", "SECRETS_KEY"),
+    ("webauthn_rp_id", "WEBAUTHN_RP_ID"),
+    ("webauthn_rp_name", "WEBAUTHN_RP_NAME"),
 ];
 
 /// The environment variable that overrides `key`.
@@ -151,6 +153,13 @@ pub struct Settings {
     /// turn two-factor sign-in on, and once anyone has, the server will not start without it
     /// (`SECRETS_KEY`).
     pub secrets_key: Option<Secret>,
+    /// The passkeys' relying party id: a domain, the host of `public_url` or a parent of it
+    /// (`example.com` for `https://app.example.com`). Passkeys are bound to it for good. Unset:
+    /// the host of `public_url`, or `localhost` when that is a loopback address (browsers
+    /// refuse IP addresses, so open the app at `http://localhost:PORT`) (`WEBAUTHN_RP_ID`).
+    pub webauthn_rp_id: Option<String>,
+    /// The name a passkey prompt shows for the site (`WEBAUTHN_RP_NAME`).
+    pub webauthn_rp_name: String,
 }
 
 impl Default for Settings {
@@ -187,6 +196,8 @@ impl Default for Settings {
             password_reset_ttl_secs: 30 * 60,
             require_verified_email: false,
             secrets_key: None,
+            webauthn_rp_id: None,
+            webauthn_rp_name: "Gatehouse".into(),
         }
     }
 }
@@ -327,6 +338,12 @@ impl Settings {
         {
             return bad("public_url", "must be an http:// or https:// URL");
         }
+        if let Err(why) = self.passkey_origin() {
+            return bad("webauthn_rp_id", &why);
+        }
+        if self.webauthn_rp_name.trim().is_empty() {
+            return bad("webauthn_rp_name", "must not be empty");
+        }
         if RELEASE_BUILD && self.dev_mailbox && !self.site_addr.ip().is_loopback() {
             return bad(
                 "dev_mailbox",
@@ -402,6 +419,48 @@ impl Settings {
             Some(url) => url.trim_end_matches('/').to_owned(),
             None => format!("http://{}", self.site_addr),
         }
+    }
+
+    /// The passkeys' relying party id and the one origin their ceremonies may come from, or
+    /// `None` when passkeys cannot work here (`public_url` is an IP address that is not
+    /// loopback, and no `webauthn_rp_id` names a domain).
+    ///
+    /// A loopback `public_url` (the development default, `http://127.0.0.1:3000`) becomes
+    /// `http://localhost:3000`: browsers refuse an IP address as a relying party id.
+    pub fn passkey_origin(&self) -> Result<Option<(String, url::Url)>, String> {
+        let mut origin = url::Url::parse(&self.public_url())
+            .map_err(|err| format!("public_url is not a URL ({err})"))?;
+        let host = origin.host_str().unwrap_or_default().to_owned();
+        let loopback = host
+            .trim_matches(['[', ']'])
+            .parse::<std::net::IpAddr>()
+            .map(|ip| ip.is_loopback())
+            .ok();
+        if loopback == Some(true) {
+            origin
+                .set_host(Some("localhost"))
+                .map_err(|err| format!("public_url: {err}"))?;
+        }
+        origin.set_path("");
+        let effective = origin.host_str().unwrap_or_default().to_ascii_lowercase();
+        let rp_id = match &self.webauthn_rp_id {
+            Some(id) => {
+                let id = id.trim().to_ascii_lowercase();
+                if id.is_empty() || id.contains(['/', ':', ' ']) {
+                    return Err(format!("{id:?} is not a domain like example.com"));
+                }
+                if !(effective == id || effective.ends_with(&format!(".{id}"))) {
+                    return Err(format!(
+                        "{id:?} must be the host of public_url ({effective}) or a parent domain of it"
+                    ));
+                }
+                id
+            }
+            // An IP address that is not loopback: no domain to bind passkeys to.
+            None if loopback == Some(false) => return Ok(None),
+            None => effective,
+        };
+        Ok(Some((rp_id, origin)))
     }
 
     /// Whether `email` (any case) is listed in `admin_emails`.

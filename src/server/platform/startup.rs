@@ -48,6 +48,7 @@ use crate::{
         identity::{
             device::{self, Devices},
             google::verifier::GoogleVerifier,
+            passkey::RelyingParty,
             password::{forms, hashing::Hasher},
             second_factor,
             throttle::Throttle,
@@ -128,6 +129,7 @@ impl Application {
             None => None,
         };
         let sealer = sealer(&settings, &db).await?;
+        let passkeys = RelyingParty::from_settings(&settings)?.map(Arc::new);
         let listener = TcpListener::bind(settings.site_addr)
             .await
             .with_context(|| format!("binding {} (site_addr)", settings.site_addr))?;
@@ -150,6 +152,7 @@ impl Application {
             mailer,
             google,
             sealer,
+            passkeys,
             users: Default::default(),
             db_up,
         });

@@ -12,7 +12,8 @@ use crate::server::{
     http::proxies::Network,
     identity::{
         accounts::Accounts, device::Devices, google::verifier::GoogleVerifier,
-        password::hashing::Hasher, throttle::Throttle, user_cache::UserCache,
+        passkey::RelyingParty, password::hashing::Hasher, throttle::Throttle,
+        user_cache::UserCache,
     },
     mail::Mailer,
     sessions::store::Store,
@@ -64,6 +65,8 @@ pub struct Shared {
     pub google: Option<Arc<GoogleVerifier>>,
     /// Seals second-factor secrets; present when `secrets_key` is set.
     pub sealer: Option<Arc<Sealer>>,
+    /// Checks passkey ceremonies; present when passkeys can work on `public_url`.
+    pub passkeys: Option<Arc<RelyingParty>>,
     /// `settings.trusted_proxies`, parsed.
     pub trusted_proxies: Arc<[Network]>,
     /// The users that signed-in requests were made by, as of the current users epoch.

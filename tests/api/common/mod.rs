@@ -7,6 +7,7 @@
 //! fails them. `TEST_LOG=1` shows the server's logs.
 #![allow(dead_code)]
 
+pub mod authenticator;
 pub mod proxy;
 pub mod smtp;
 

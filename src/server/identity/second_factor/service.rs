@@ -11,6 +11,7 @@
 use qrcode::{QrCode, render::svg};
 
 use super::{
+    passkeys,
     pending::{self, Pending},
     recovery, totp,
 };
@@ -390,8 +391,8 @@ pub async fn confirm_for_step_up(
     }
 }
 
-/// An admin removes `user`'s second factor (for a lost phone): audited, and the user is mailed.
-/// `false` when there was none.
+/// An admin removes `user`'s second factor and passkeys (for a lost phone): audited, and the
+/// user is mailed. `false` when there was none.
 pub async fn reset_by_admin(
     state: &AppState,
     admin_id: i64,
@@ -403,7 +404,10 @@ pub async fn reset_by_admin(
     recovery::remove_all(&mut tx, user.id)
         .await
         .map_err(db_error)?;
-    if !removed {
+    let passkeys = passkeys::remove_all(&mut tx, user.id)
+        .await
+        .map_err(db_error)?;
+    if !removed && passkeys == 0 {
         tx.commit().await.map_err(db_error)?;
         return Ok(false);
     }
@@ -418,17 +422,18 @@ pub async fn reset_by_admin(
         user_id: Some(user.id),
         email: Some(&user.email),
         ip: &client.ip,
-        detail: "",
+        detail: &format!("{passkeys} passkey(s)"),
     };
     audit::record_by(&state.db, Some(admin_id), event).await;
     Ok(true)
 }
 
-/// Removes every second factor of `user_id` inside `tx` (an account claimed by its address's
-/// Google owner must not keep a factor the claimant never set).
+/// Removes every second factor and passkey of `user_id` inside `tx` (an account claimed by its
+/// address's Google owner must not keep a factor or passkey the claimant never set).
 pub async fn remove_all(tx: &mut crate::server::db::Tx, user_id: i64) -> Result<(), sqlx::Error> {
     totp::remove(tx, user_id).await?;
-    recovery::remove_all(tx, user_id).await
+    recovery::remove_all(tx, user_id).await?;
+    passkeys::remove_all(tx, user_id).await.map(|_| ())
 }
 
 async fn recovery_code_used(state: &AppState, user: &User, client: &ClientInfo) {
