@@ -28,7 +28,7 @@ test("wrong credentials show an announced error and keep the user on /login", as
   await hydrated(page);
   await page.getByLabel("Email").fill(email);
   await page.getByLabel("Password", { exact: true }).fill("not the password");
-  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.getByRole("button", { name: "Sign in", exact: true }).click();
   await expect(page.getByRole("alert").filter({ hasText: "Incorrect email or password." })).toBeVisible();
   await expect(page).toHaveURL(/\/login$/);
 });
@@ -138,7 +138,7 @@ test.describe("without JavaScript", () => {
     await expect(page).toHaveURL(/\/login\?next=%2Ftodos$/);
     await page.getByLabel("Email").fill(email);
     await page.getByLabel("Password", { exact: true }).fill("wrong password here");
-    await page.getByRole("button", { name: "Sign in" }).click();
+    await page.getByRole("button", { name: "Sign in", exact: true }).click();
     await expect(page.getByText("Incorrect email or password.")).toBeVisible();
     // The failure came back as a code: nothing typed is in the address or the form.
     await expect(page).toHaveURL(/\/login\?error=credentials&next=%2Ftodos$/);
@@ -146,7 +146,7 @@ test.describe("without JavaScript", () => {
 
     await page.getByLabel("Email").fill(email);
     await page.getByLabel("Password", { exact: true }).fill(password);
-    await page.getByRole("button", { name: "Sign in" }).click();
+    await page.getByRole("button", { name: "Sign in", exact: true }).click();
     await expect(page).toHaveURL(/\/todos$/);
     await expect(page.getByRole("heading", { name: "Todos" })).toBeVisible();
   });

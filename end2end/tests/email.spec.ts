@@ -105,7 +105,7 @@ test("forgot password: the mail, a new password, every old session gone", async 
   await hydrated(page);
   await page.getByLabel("Email").fill(email);
   await page.getByLabel("Password", { exact: true }).fill("a freshly reset passphrase");
-  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.getByRole("button", { name: "Sign in", exact: true }).click();
   await expect(page).toHaveURL(/\/welcome$/);
 });
 

@@ -17,7 +17,7 @@ export async function createAccount(request: APIRequestContext, name = "E2E User
 export async function signInThroughForm(page: Page, email: string) {
   await page.getByLabel("Email").fill(email);
   await page.getByLabel("Password", { exact: true }).fill(password);
-  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.getByRole("button", { name: "Sign in", exact: true }).click();
 }
 
 /** The administrator e2e.sh creates with the release binary's `user create --admin`. */

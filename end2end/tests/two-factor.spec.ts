@@ -64,7 +64,7 @@ test("enrol by reading the secret, then sign in with a code, a replayed code and
   expect((await page.request.get("/api/users/me")).status()).toBe(401);
   const code = await freshCode(secret, used);
   await page.getByLabel("The 6-digit code from your authenticator app").fill(code);
-  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.getByRole("button", { name: "Sign in", exact: true }).click();
   await expect(page).toHaveURL(/\/todos$/);
   await expect(page.getByTestId("signed-in-as")).toContainText("Two Factor");
 
@@ -78,14 +78,14 @@ test("enrol by reading the secret, then sign in with a code, a replayed code and
   // Still within the code's window (its step or the next, the server's skew), so what refuses
   // it is that it was used.
   expect(stepOf(Date.now()) - [...used].pop()!).toBeLessThanOrEqual(1);
-  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.getByRole("button", { name: "Sign in", exact: true }).click();
   await expect(page.getByRole("alert").filter({ hasText: "That code is not right, or was used already." })).toBeVisible();
   await expect(page).toHaveURL(/\/login\/second-factor/);
 
   // A lost phone: a recovery code, once.
   await page.getByRole("link", { name: "Lost your phone? Use a recovery code" }).click();
   await page.getByLabel("A recovery code").fill(codes[0]);
-  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.getByRole("button", { name: "Sign in", exact: true }).click();
   await expect(page).toHaveURL(/\/todos$/);
   await page.goto("/security");
   await hydrated(page);

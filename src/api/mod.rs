@@ -11,8 +11,8 @@ use serde::{Serialize, de::DeserializeOwned};
 
 use crate::{
     domain::{
-        CurrentUser, GoogleCredential, GoogleNonce, LoginRequest, ReauthRequest,
-        SecondFactorRequest, SignInResponse, SignupRequest,
+        CurrentUser, GoogleCredential, GoogleNonce, LoginRequest, PasskeyOptions,
+        PasskeySignInRequest, ReauthRequest, SecondFactorRequest, SignInResponse, SignupRequest,
         paths::{self, *},
     },
     error::AppError,
@@ -49,6 +49,16 @@ pub async fn log_in(body: &LoginRequest) -> Result<SignInResponse, AppError> {
 /// Completes a sign-in held for its second factor.
 pub async fn second_factor_sign_in(body: &SecondFactorRequest) -> Result<CurrentUser, AppError> {
     call(SECOND_FACTOR_SIGN_IN, Some(body)).await
+}
+
+/// Options for signing in with a passkey, held by the server for five minutes.
+pub async fn passkey_sign_in_options() -> Result<PasskeyOptions, AppError> {
+    call(PASSKEY_SIGN_IN_OPTIONS, None::<&()>).await
+}
+
+/// Signs in with the credential the browser's authenticator made from those options.
+pub async fn passkey_sign_in(body: &PasskeySignInRequest) -> Result<CurrentUser, AppError> {
+    call(PASSKEY_SIGN_IN, Some(body)).await
 }
 
 pub async fn log_out() -> Result<(), AppError> {

@@ -14,6 +14,10 @@ pub struct InitialState {
     pub auth_cache_secs: u32,
     /// Google's OAuth client id, when Google sign-in is on.
     pub google_client_id: Option<String>,
+    /// The passkeys' RP ID, when passkeys work on this server: they work on pages of that
+    /// domain (or below it) only.
+    #[serde(default)]
+    pub passkey_rp_id: Option<String>,
     /// Whether an unverified address keeps the user out of every private page.
     #[serde(default)]
     pub require_verified_email: bool,
@@ -38,6 +42,7 @@ pub async fn load_initial_state() -> Result<InitialState, AppError> {
         user,
         auth_cache_secs: state.settings.auth_check_cache_secs,
         google_client_id: state.settings.google_client_id.clone(),
+        passkey_rp_id: state.passkeys.as_ref().map(|rp| rp.id.clone()),
         require_verified_email: state.settings.require_verified_email,
     })
 }
@@ -57,6 +62,7 @@ pub fn load_initial_state() -> impl Future<Output = Result<InitialState, AppErro
             user,
             auth_cache_secs: 20,
             google_client_id: None,
+            passkey_rp_id: None,
             require_verified_email: false,
         })
     })

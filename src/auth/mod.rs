@@ -4,6 +4,7 @@
 pub mod google;
 pub mod guard;
 pub mod initial;
+pub mod passkey;
 pub mod store;
 
 pub use guard::{RequireAdmin, RequireAuth};

@@ -36,6 +36,7 @@ pub struct AuthStore {
     initial: Resource<Result<InitialState, AppError>>,
     applied: StoredValue<bool>,
     google_client_id: RwSignal<Option<String>>,
+    passkey_rp_id: RwSignal<Option<String>>,
     require_verified_email: RwSignal<bool>,
 }
 
@@ -56,6 +57,7 @@ impl AuthStore {
             initial,
             applied: StoredValue::new(false),
             google_client_id: RwSignal::new(None),
+            passkey_rp_id: RwSignal::new(None),
             require_verified_email: RwSignal::new(false),
         };
         tabs::listen(store);
@@ -75,6 +77,7 @@ impl AuthStore {
             self.cache_ms
                 .set_value(f64::from(state.auth_cache_secs) * 1000.0);
             self.google_client_id.set(state.google_client_id);
+            self.passkey_rp_id.set(state.passkey_rp_id);
             self.require_verified_email
                 .set(state.require_verified_email);
             self.accept(state.user);
@@ -90,6 +93,11 @@ impl AuthStore {
     /// Google's client id when Google sign-in is configured (known after [`ready`](Self::ready)).
     pub fn google_client_id(&self) -> Signal<Option<String>> {
         self.google_client_id.into()
+    }
+
+    /// The passkeys' RP ID when the server takes passkeys (known after [`ready`](Self::ready)).
+    pub fn passkey_rp_id(&self) -> Signal<Option<String>> {
+        self.passkey_rp_id.into()
     }
 
     /// Whether the signed-in user must verify their address before any private page (the

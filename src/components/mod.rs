@@ -5,4 +5,5 @@ pub mod form;
 pub mod format;
 pub mod load;
 pub mod nav;
+pub mod passkey;
 pub mod reauth;

@@ -1,10 +1,11 @@
-//! `/security`: two-factor sign-in, over the same service as the JSON API
-//! ([`second_factor::service`](crate::server::identity::second_factor::service)).
+//! `/security`: two-factor sign-in and passkeys, over the same services as the JSON API
+//! ([`second_factor::service`](crate::server::identity::second_factor::service),
+//! [`passkey::service`](crate::server::identity::passkey::service)).
 
 use leptos::prelude::*;
 
 use crate::{
-    domain::{RecoveryCodes, SecondFactorStatus, TotpEnrolment},
+    domain::{PasskeyInfo, PasskeyOptions, RecoveryCodes, SecondFactorStatus, TotpEnrolment},
     error::AppError,
 };
 
@@ -58,4 +59,55 @@ pub async fn regenerate_recovery_codes() -> Result<RecoveryCodes, AppError> {
     let me = require_user().await?;
     let client = ClientInfo::from_context(&me.state).await?;
     service::regenerate_recovery_codes(&me.state, &me, &client).await
+}
+
+/// The signed-in user's passkeys.
+#[server(prefix = "/api/fn", endpoint = "list_passkeys")]
+pub async fn list_passkeys() -> Result<Vec<PasskeyInfo>, AppError> {
+    use crate::server::identity::{current::require_user, passkey::service};
+    let me = require_user().await?;
+    service::list(&me.state, me.user.id).await
+}
+
+/// Options for adding a passkey (needs a recent sign-in).
+#[server(prefix = "/api/fn", endpoint = "passkey_enrol_options")]
+pub async fn passkey_enrol_options() -> Result<PasskeyOptions, AppError> {
+    use crate::server::identity::{current::require_user, passkey::service};
+    let me = require_user().await?;
+    service::enrol_options(&me.state, &me).await
+}
+
+/// Adds the passkey the browser made (`credential`: its JSON text) under `name`.
+#[server(prefix = "/api/fn", endpoint = "add_passkey")]
+pub async fn add_passkey(credential: String, name: String) -> Result<PasskeyInfo, AppError> {
+    use crate::server::{
+        http::client::ClientInfo,
+        identity::{current::require_user, passkey::service},
+    };
+    let me = require_user().await?;
+    let client = ClientInfo::from_context(&me.state).await?;
+    let credential: serde_json::Value = serde_json::from_str(&credential)
+        .map_err(|_| AppError::validation("credential", "is not JSON"))?;
+    let name = Some(name).filter(|name| !name.trim().is_empty());
+    service::enrol(&me.state, &me, &client, &credential, name.as_deref()).await
+}
+
+/// Renames one of the user's passkeys.
+#[server(prefix = "/api/fn", endpoint = "rename_passkey")]
+pub async fn rename_passkey(id: i64, name: String) -> Result<PasskeyInfo, AppError> {
+    use crate::server::identity::{current::require_user, passkey::service};
+    let me = require_user().await?;
+    service::rename(&me.state, me.user.id, &id.to_string(), &name).await
+}
+
+/// Removes one of the user's passkeys (needs a recent sign-in).
+#[server(prefix = "/api/fn", endpoint = "remove_passkey")]
+pub async fn remove_passkey(id: i64) -> Result<(), AppError> {
+    use crate::server::{
+        http::client::ClientInfo,
+        identity::{current::require_user, passkey::service},
+    };
+    let me = require_user().await?;
+    let client = ClientInfo::from_context(&me.state).await?;
+    service::remove(&me.state, &me, &client, &id.to_string()).await
 }

@@ -1,4 +1,5 @@
-//! `/login`: sign in with email and password. Works before the WASM loads (a plain form post
+//! `/login`: sign in with email and password, a passkey (the button, or the email field's
+//! autofill) or Google. The password form works before the WASM loads (a plain form post
 //! to `/auth/login` that the server answers with a redirect) and, once hydrated, through the
 //! JSON API without leaving the page.
 
@@ -11,7 +12,10 @@ use leptos_router::{
 
 use crate::{
     auth::{complete_sign_in, google, use_auth},
-    components::form::{self, Field, submitted_value},
+    components::{
+        form::{self, Field, submitted_value},
+        passkey::PasskeySignIn,
+    },
     domain::{GoogleCredential, LoginRequest, form_error::FormError, next::safe_next},
     error::AppError,
 };
@@ -97,7 +101,8 @@ pub fn LoginPage() -> impl IntoView {
             <form class="form" method="post" action="/auth/login" on:submit=on_submit novalidate>
                 <form::FormError message=error/>
                 <input type="hidden" name="next" value=move || next().unwrap_or_default()/>
-                <Field name="email" label="Email" kind="email" autocomplete="username"
+                // "webauthn": the field's autofill offers this site's passkeys too.
+                <Field name="email" label="Email" kind="email" autocomplete="username webauthn"
                     error=Signal::derive(|| None::<String>) required=true/>
                 <Field name="password" label="Password" kind="password" autocomplete="current-password"
                     error=password_error required=true/>
@@ -105,6 +110,7 @@ pub fn LoginPage() -> impl IntoView {
                     {move || if pending.get() { "Signing in…" } else { "Sign in" }}
                 </button>
             </form>
+            <PasskeySignIn next=Signal::derive(move || safe_next(next().as_deref())) autofill=true/>
             // Rendered once the initial state is known, so the server and the browser agree on
             // whether Google sign-in is on.
             <Suspense>

@@ -12,7 +12,10 @@ use leptos_router::{
 
 use crate::{
     auth::{complete_sign_in, use_auth},
-    components::form::{self, Field, submitted_value},
+    components::{
+        form::{self, Field, submitted_value},
+        passkey::PasskeySignIn,
+    },
     domain::{
         SecondFactorRequest, SignInResponse,
         form_error::FormError,
@@ -119,6 +122,8 @@ pub fn SecondFactorPage() -> impl IntoView {
                     {move || if pending.get() { "Checking…" } else { "Sign in" }}
                 </button>
             </form>
+            // A passkey proves both factors: it signs in on its own.
+            <PasskeySignIn next=Signal::derive(move || safe_next(next().as_deref()))/>
             <p class="muted">
                 <A href=toggle_link>
                     {move || if use_recovery.get() { "Use a code from the app instead" } else { "Lost your phone? Use a recovery code" }}

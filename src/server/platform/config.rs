@@ -676,6 +676,62 @@ mod tests {
     }
 
     #[test]
+    fn passkeys_are_bound_to_a_domain_of_public_url() {
+        let with = |public_url: Option<&str>, rp_id: Option<&str>| Settings {
+            public_url: public_url.map(str::to_owned),
+            webauthn_rp_id: rp_id.map(str::to_owned),
+            ..Settings::default()
+        };
+        let origin = |settings: Settings| {
+            settings
+                .passkey_origin()
+                .map(|found| found.map(|(id, url)| (id, url.origin().ascii_serialization())))
+        };
+        // The default: the host of public_url, and its exact origin.
+        assert_eq!(
+            origin(with(Some("https://app.example.com/"), None)),
+            Ok(Some((
+                "app.example.com".into(),
+                "https://app.example.com".into()
+            )))
+        );
+        // A loopback address (the development default) means localhost, port kept.
+        assert_eq!(
+            origin(with(None, None)),
+            Ok(Some(("localhost".into(), "http://localhost:3000".into())))
+        );
+        assert_eq!(
+            origin(with(Some("http://[::1]:8080"), None)),
+            Ok(Some(("localhost".into(), "http://localhost:8080".into())))
+        );
+        // A parent domain may be named; another domain may not.
+        assert_eq!(
+            origin(with(Some("https://app.example.com"), Some("Example.com"))),
+            Ok(Some((
+                "example.com".into(),
+                "https://app.example.com".into()
+            )))
+        );
+        assert!(origin(with(Some("https://app.example.com"), Some("ample.com"))).is_err());
+        assert!(
+            origin(with(
+                Some("https://app.example.com"),
+                Some("https://example.com")
+            ))
+            .is_err()
+        );
+        // An address that is not loopback has no domain: passkeys are off.
+        assert_eq!(origin(with(Some("http://10.0.0.7:3000"), None)), Ok(None));
+        // …and validation names the setting.
+        let err = load_in_jail(
+            "public_url = \"https://app.example.com\"\nwebauthn_rp_id = \"other.com\"",
+            &[],
+        )
+        .unwrap_err();
+        assert!(err.contains("webauthn_rp_id"), "{err}");
+    }
+
+    #[test]
     fn google_keys_come_over_tls_or_from_this_machine() {
         for url in [
             "https://www.googleapis.com/oauth2/v3/certs",
