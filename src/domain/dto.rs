@@ -109,6 +109,10 @@ pub struct AccountExport {
     pub user: CurrentUser,
     pub todos: Vec<Todo>,
     pub sessions: Vec<SessionInfo>,
+    /// Two-factor sign-in (never its secret or codes).
+    pub second_factor: SecondFactorStatus,
+    /// The user's passkeys (never their keys).
+    pub passkeys: Vec<PasskeyInfo>,
     /// The audit trail's events about the user, newest first.
     pub audit: Vec<AuditEvent>,
 }

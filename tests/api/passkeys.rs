@@ -508,6 +508,12 @@ async fn passkeys_are_named_listed_and_removed_under_step_up(db: Database, sessi
     assert_eq!(list.as_array().unwrap().len(), 2);
     let id = list[0]["id"].as_i64().unwrap();
     let path = format!("/api/users/me/passkeys/{id}");
+    // The account's export lists them, and holds no key.
+    let (status, export) = call(&app, &owner, Method::GET, "/api/users/me/export", None).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(export["passkeys"], list);
+    assert_eq!(export["second_factor"]["totp_enabled"], false);
+    assert!(!export.to_string().contains("cred_id"), "{export}");
 
     let (status, renamed) = call(
         &app,

@@ -4,6 +4,8 @@
 use super::{
     accounts::access,
     current::Authenticated,
+    passkey::service as passkeys,
+    second_factor::service as second_factor,
     users::{self},
 };
 use crate::{
@@ -19,13 +21,16 @@ use crate::{
 };
 
 /// Everything Gatehouse keeps about the signed-in user: the profile, their todos, their
-/// sessions and the audit trail's events about them.
+/// sessions, their second factor and passkeys (never a secret, a code or a key), and the audit
+/// trail's events about them.
 pub async fn export(state: &AppState, me: &Authenticated) -> Result<AccountExport, AppError> {
     let id = me.user.id;
     Ok(AccountExport {
         user: me.user.to_current(),
         todos: todos::list(&state.db, id).await.map_err(db_error)?,
         sessions: sessions::list(state, id, &me.session).await?,
+        second_factor: second_factor::status(state, id).await?,
+        passkeys: passkeys::list(state, id).await?,
         audit: audit::all_of(&state.db, id).await.map_err(db_error)?,
     })
 }
