@@ -1,6 +1,7 @@
 import type { CDPSession, Page } from "@playwright/test";
 import { test, expect, hydrated } from "./fixtures";
 import { password, uniqueEmail } from "./helpers";
+import { stepOf, totp } from "./totp";
 
 // Passkeys (SECURITY M4) with Chromium's virtual authenticator (CDP WebAuthn): enrol one on
 // /security, sign out, sign in with the button and with the email field's autofill, remove it.
@@ -90,6 +91,27 @@ test("enrol a passkey, sign in with the button and with autofill, remove it", as
   await expect(page).toHaveURL(/\/security$/);
   const afterButton = await count();
   expect(afterButton).toBeGreaterThan(before + 1);
+
+  // With two-factor sign-in on, the password leads to the code step, where the passkey
+  // completes the sign-in instead of a code (it proves both factors).
+  const enrolment = await (await page.request.post(`${base}/api/users/me/totp`)).json();
+  const confirmed = await page.request.post(`${base}/api/users/me/totp/confirm`, {
+    data: { code: totp(enrolment.secret, stepOf(Date.now())) },
+  });
+  expect(confirmed.status()).toBe(200);
+  await signOut(page);
+  await cdp.send("WebAuthn.setAutomaticPresenceSimulation", { authenticatorId, enabled: false });
+  await page.goto(`${base}/login?next=%2Fsecurity`);
+  await hydrated(page);
+  await page.getByLabel("Email").fill(email);
+  await page.getByLabel("Password", { exact: true }).fill(password);
+  await page.getByRole("button", { name: "Sign in", exact: true }).click();
+  await expect(page).toHaveURL(/\/login\/second-factor\?next=%2Fsecurity&passkey=1$/);
+  await hydrated(page);
+  await cdp.send("WebAuthn.setAutomaticPresenceSimulation", { authenticatorId, enabled: true });
+  await page.getByRole("button", { name: "Sign in with a passkey" }).click();
+  await expect(page).toHaveURL(/\/security$/);
+  await hydrated(page);
 
   // Removing it needs a recent sign-in: the passkey sign-in was one.
   await page.getByTestId("passkeys").getByRole("button", { name: "Remove passkey Work laptop" }).click();

@@ -363,9 +363,15 @@ pub fn complete_sign_in(
                 auth.signed_in(user);
                 navigate(&target, Default::default());
             }
-            Ok(SignInResponse::SecondFactor(_)) => {
+            Ok(SignInResponse::SecondFactor(required)) => {
+                // The code step offers a passkey when the account has one.
+                let passkey = if required.methods.iter().any(|m| m == "passkey") {
+                    "&passkey=1"
+                } else {
+                    ""
+                };
                 let step = format!(
-                    "{SECOND_FACTOR_PAGE}?next={}",
+                    "{SECOND_FACTOR_PAGE}?next={}{passkey}",
                     crate::domain::next::encode_component(&target)
                 );
                 navigate(&step, Default::default());

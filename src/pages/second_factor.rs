@@ -47,6 +47,8 @@ pub fn SecondFactorPage() -> impl IntoView {
     let over = RwSignal::new(false);
     // `?recovery` shows the recovery-code field instead: a link, so it works without JS too.
     let use_recovery = Signal::derive(move || query.with(|q| q.get("recovery").is_some()));
+    // `?passkey`: the account has a passkey, which completes the sign-in on its own.
+    let offers_passkey = move || query.with(|q| q.get("passkey").is_some());
     let pending = RwSignal::new(false);
     let on_submit = move |event: leptos::ev::SubmitEvent| {
         event.prevent_default();
@@ -87,6 +89,9 @@ pub fn SecondFactorPage() -> impl IntoView {
         if let Some(next) = next() {
             query.push(format!("next={}", encode_component(&next)));
         }
+        if offers_passkey() {
+            query.push("passkey=1".to_owned());
+        }
         if query.is_empty() {
             crate::auth::store::SECOND_FACTOR_PAGE.to_owned()
         } else {
@@ -123,7 +128,9 @@ pub fn SecondFactorPage() -> impl IntoView {
                 </button>
             </form>
             // A passkey proves both factors: it signs in on its own.
-            <PasskeySignIn next=Signal::derive(move || safe_next(next().as_deref()))/>
+            <Show when=offers_passkey>
+                <PasskeySignIn next=Signal::derive(move || safe_next(next().as_deref()))/>
+            </Show>
             <p class="muted">
                 <A href=toggle_link>
                     {move || if use_recovery.get() { "Use a code from the app instead" } else { "Lost your phone? Use a recovery code" }}

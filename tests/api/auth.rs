@@ -208,7 +208,7 @@ async fn repeated_failures_are_throttled_with_retry_after(db: Database, sessions
     );
 }
 
-async fn log_out_deletes_the_session_and_a_replayed_cookie_gets_401(
+pub(crate) async fn log_out_deletes_the_session_and_a_replayed_cookie_gets_401(
     db: Database,
     sessions: Sessions,
 ) {
@@ -308,7 +308,7 @@ async fn the_profile_name_can_be_changed(db: Database, sessions: Sessions) {
     assert_eq!(anonymous.status(), StatusCode::UNAUTHORIZED);
 }
 
-async fn changing_the_password_ends_other_sessions(db: Database, sessions: Sessions) {
+pub(crate) async fn changing_the_password_ends_other_sessions(db: Database, sessions: Sessions) {
     let app = TestApp::spawn(db, sessions).await;
     let laptop = app.new_client();
     let phone = app.new_client();

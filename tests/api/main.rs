@@ -27,4 +27,5 @@ mod session_stores;
 mod sessions;
 pub mod step_up;
 mod throttling;
+mod topologies;
 pub mod two_factor;

@@ -68,7 +68,7 @@ async fn two_instances(db: Database, sessions: Sessions) -> (TestApp, TestApp) {
 
 /// Each instance keeps the users its requests were made by; a change made through the other
 /// instance must still show on the very next request (SECURITY S7).
-async fn a_change_to_a_user_holds_on_the_next_request_on_the_other_instance(
+pub(crate) async fn a_change_to_a_user_holds_on_the_next_request_on_the_other_instance(
     db: Database,
     sessions: Sessions,
 ) {
@@ -105,7 +105,7 @@ async fn a_change_to_a_user_holds_on_the_next_request_on_the_other_instance(
 /// The users row is read from SQL when the users epoch has changed or the cached copy is
 /// `MAX_AGE` old, not on every request: a change written straight into SQL (not through the app,
 /// so never announced) shows only once the copy is that old.
-async fn a_user_is_read_from_sql_only_when_the_users_epoch_changes(
+pub(crate) async fn a_user_is_read_from_sql_only_when_the_users_epoch_changes(
     db: Database,
     sessions: Sessions,
 ) {
@@ -136,7 +136,10 @@ async fn a_user_is_read_from_sql_only_when_the_users_epoch_changes(
     );
 }
 
-async fn a_session_and_every_change_to_it_hold_on_both_instances(db: Database, sessions: Sessions) {
+pub(crate) async fn a_session_and_every_change_to_it_hold_on_both_instances(
+    db: Database,
+    sessions: Sessions,
+) {
     let (a, b) = two_instances(db, sessions).await;
     // Cookies are per host, not per port: one client talks to both instances like a browser
     // behind a load balancer.

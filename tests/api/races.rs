@@ -105,7 +105,10 @@ enum Ending {
     AccountDisabled,
 }
 
-async fn a_request_in_flight_never_revives_its_ended_session(db: Database, sessions: Sessions) {
+pub(crate) async fn a_request_in_flight_never_revives_its_ended_session(
+    db: Database,
+    sessions: Sessions,
+) {
     let (app, _) = TestApp::spawn_with_admin(Spawn::new(db, sessions)).await;
     for ending in [
         Ending::SignOut,
@@ -221,7 +224,7 @@ async fn a_request_in_flight_never_revives_its_ended_session(db: Database, sessi
     }
 }
 
-async fn parallel_requests_after_a_role_change_rotate_the_session_once(
+pub(crate) async fn parallel_requests_after_a_role_change_rotate_the_session_once(
     db: Database,
     sessions: Sessions,
 ) {

@@ -149,7 +149,7 @@ async fn conforms(store: &impl SessionStore) {
     store.delete(&clash.id).await.unwrap();
 }
 
-async fn the_raw_store_conforms(db: Database, sessions: Sessions) {
+pub(crate) async fn the_raw_store_conforms(db: Database, sessions: Sessions) {
     let app = TestApp::spawn(db, sessions).await;
     let backend = app.state.sessions.inner();
     assert_eq!(
@@ -168,12 +168,12 @@ async fn the_raw_store_conforms(db: Database, sessions: Sessions) {
     assert!(loaded.data[USERS_EPOCH_FIELD].is_i64());
 }
 
-async fn the_hashing_store_conforms(db: Database, sessions: Sessions) {
+pub(crate) async fn the_hashing_store_conforms(db: Database, sessions: Sessions) {
     let app = TestApp::spawn(db, sessions).await;
     conforms(&app.state.sessions).await;
 }
 
-async fn the_stored_bytes_are_the_documented_encoding(db: Database, sessions: Sessions) {
+pub(crate) async fn the_stored_bytes_are_the_documented_encoding(db: Database, sessions: Sessions) {
     let app = TestApp::spawn(db, sessions).await;
     let backend = app.state.sessions.inner();
     let mut rec = record(json!({"auth": {"user_id": 3}}), time::Duration::hours(1));

@@ -27,7 +27,7 @@ fn other_id(sessions: &[Value]) -> String {
     others[0]["id"].as_str().unwrap().to_owned()
 }
 
-async fn sessions_are_listed_with_this_one_marked(db: Database, sessions: Sessions) {
+pub(crate) async fn sessions_are_listed_with_this_one_marked(db: Database, sessions: Sessions) {
     let app = TestApp::spawn(db, sessions).await;
     let laptop = app.new_client();
     let phone = reqwest::Client::builder()
@@ -69,7 +69,10 @@ async fn sessions_are_listed_with_this_one_marked(db: Database, sessions: Sessio
     assert_eq!(anonymous.status(), StatusCode::UNAUTHORIZED);
 }
 
-async fn ending_one_session_signs_that_browser_out_only(db: Database, sessions: Sessions) {
+pub(crate) async fn ending_one_session_signs_that_browser_out_only(
+    db: Database,
+    sessions: Sessions,
+) {
     let app = TestApp::spawn(db, sessions).await;
     let laptop = app.new_client();
     let phone = app.new_client();
@@ -134,7 +137,7 @@ async fn ending_this_session_is_a_sign_out(db: Database, sessions: Sessions) {
     assert_eq!(app.me_status(&app.client).await, StatusCode::UNAUTHORIZED);
 }
 
-async fn ending_every_other_session_keeps_this_one(db: Database, sessions: Sessions) {
+pub(crate) async fn ending_every_other_session_keeps_this_one(db: Database, sessions: Sessions) {
     let app = TestApp::spawn(db, sessions).await;
     let laptop = app.new_client();
     let email = app.sign_up(&laptop).await;
@@ -187,7 +190,7 @@ async fn expired_rows_are_pruned_from_the_session_index() {
     assert_eq!(left, 0);
 }
 
-async fn the_session_cap_ends_the_oldest(db: Database, sessions: Sessions) {
+pub(crate) async fn the_session_cap_ends_the_oldest(db: Database, sessions: Sessions) {
     let app =
         TestApp::spawn_with(Spawn::new(db, sessions).setting("max_sessions_per_user", 2)).await;
     let first = app.new_client();
@@ -209,7 +212,10 @@ async fn the_session_cap_ends_the_oldest(db: Database, sessions: Sessions) {
 
 /// A sign-in from a browser that is already signed in replaces its session: the old id's row
 /// leaves the list with it, so the list never shows a session that no longer exists.
-async fn signing_in_again_replaces_this_browsers_session(db: Database, sessions: Sessions) {
+pub(crate) async fn signing_in_again_replaces_this_browsers_session(
+    db: Database,
+    sessions: Sessions,
+) {
     // Two sessions at most: a dead row left by signing in again would end the phone's.
     let app =
         TestApp::spawn_with(Spawn::new(db, sessions).setting("max_sessions_per_user", 2)).await;

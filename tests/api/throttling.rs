@@ -55,7 +55,10 @@ async fn tried(app: &TestApp, email: &str) -> usize {
         .count()
 }
 
-async fn parallel_wrong_guesses_get_no_more_tries_than_the_limit(db: Database, sessions: Sessions) {
+pub(crate) async fn parallel_wrong_guesses_get_no_more_tries_than_the_limit(
+    db: Database,
+    sessions: Sessions,
+) {
     let app = TestApp::spawn(db, sessions).await;
     let email = app.sign_up(&app.new_client()).await;
 
@@ -123,7 +126,10 @@ async fn ipv6_addresses_are_counted_per_64(db: Database, sessions: Sessions) {
     assert_eq!(next_network.status(), StatusCode::OK, "another /64 is not");
 }
 
-async fn sign_ups_are_throttled_per_address_even_in_parallel(db: Database, sessions: Sessions) {
+pub(crate) async fn sign_ups_are_throttled_per_address_even_in_parallel(
+    db: Database,
+    sessions: Sessions,
+) {
     let app =
         behind_proxy(Spawn::new(db, sessions).setting("max_signups_per_ip_per_hour", 3)).await;
     let sign_up_from = |ip: &'static str| {
@@ -204,7 +210,7 @@ async fn a_full_hashing_queue_answers_503_at_once(db: Database, sessions: Sessio
     assert_eq!(later.status(), StatusCode::OK, "the queue drains");
 }
 
-async fn the_owners_browser_signs_in_while_strangers_guesses_lock_the_account(
+pub(crate) async fn the_owners_browser_signs_in_while_strangers_guesses_lock_the_account(
     db: Database,
     sessions: Sessions,
 ) {

@@ -367,19 +367,22 @@ impl Throttle {
                 let give_backs = give_back.iter().map(|key| {
                     pool.eval::<Value, _, _, _>(GIVE_BACK_SCRIPT, format!("{prefix}{key}"), ())
                 });
-                let resets = async {
-                    if reset.is_empty() {
-                        return Ok(());
-                    }
-                    let keys: Vec<String> =
-                        reset.iter().map(|key| format!("{prefix}{key}")).collect();
-                    pool.del::<(), _>(keys).await
-                };
-                let (given, reset) = tokio::join!(futures::future::join_all(give_backs), resets);
+                // One DEL per key as well: a DEL of several keys in different hash slots is
+                // refused by a cluster (CROSSSLOT).
+                let resets = reset
+                    .iter()
+                    .map(|key| pool.del::<(), _>(format!("{prefix}{key}")));
+                let (given, reset) = tokio::join!(
+                    futures::future::join_all(give_backs),
+                    futures::future::join_all(resets)
+                );
                 for result in given {
                     result.map_err(redis_error)?;
                 }
-                reset.map_err(redis_error)
+                for result in reset {
+                    result.map_err(redis_error)?;
+                }
+                Ok(())
             }
             Throttle::Sql(db) => {
                 // One row per statement: a statement holding one row's lock never waits for

@@ -74,7 +74,10 @@ pub struct Settings {
     pub site_addr: SocketAddr,
     /// `sqlite://PATH` or `postgres://…` (`DATABASE_URL`).
     pub database_url: Secret,
-    /// Redis for sessions and throttling; `None` selects the embedded store (`REDIS_URL`).
+    /// Redis for sessions and throttling; `None` selects the embedded store (`REDIS_URL`):
+    /// `redis://` or `rediss://` for one server, `redis-cluster://h:p,h:p,…` (or
+    /// `rediss-cluster://`) for Redis Cluster, `redis-sentinel://h:p,h:p,…/service` (or
+    /// `rediss-sentinel://`) for Sentinel.
     pub redis_url: Option<Secret>,
     /// Google OAuth client id; `None` turns Google sign-in off (`GOOGLE_CLIENT_ID`).
     pub google_client_id: Option<String>,
@@ -291,10 +294,21 @@ impl Settings {
                  (env ALLOW_INSECURE_COOKIES) to true if TLS ends in front of the app",
             );
         }
-        if let Some(url) = &self.redis_url
-            && !(url.expose().starts_with("redis://") || url.expose().starts_with("rediss://"))
-        {
-            return bad("redis_url", "must start with redis:// or rediss://");
+        if let Some(url) = &self.redis_url {
+            let url = match crate::server::platform::redis_url::parse(url.expose()) {
+                Ok(url) => url,
+                Err(why) => return bad("redis_url", &why),
+            };
+            // A cluster reads the first `{…}` of a key as its hash tag: the prefix must not
+            // hold one, or every key would land in one slot.
+            if url.topology == crate::server::platform::redis_url::Topology::Cluster
+                && self.redis_key_prefix.contains(['{', '}'])
+            {
+                return bad(
+                    "redis_key_prefix",
+                    "must not contain { or } on a Redis Cluster (they would make every key one hash slot)",
+                );
+            }
         }
         if self.session_idle_timeout_secs < 60 {
             return bad("session_idle_timeout_secs", "must be at least 60 seconds");

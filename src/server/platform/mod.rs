@@ -5,6 +5,7 @@ pub mod cli;
 pub mod config;
 pub mod health;
 pub mod metrics;
+pub mod redis_url;
 pub mod sealing;
 pub mod secrets;
 pub mod startup;

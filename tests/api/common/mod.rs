@@ -10,6 +10,7 @@
 pub mod authenticator;
 pub mod proxy;
 pub mod smtp;
+pub mod topology;
 
 use std::{net::SocketAddr, path::PathBuf, sync::Once};
 
@@ -51,8 +52,12 @@ pub fn postgres_admin_url() -> String {
         .unwrap_or_else(|_| "postgres://postgres:postgres@127.0.0.1:5432/postgres".into())
 }
 
+/// The Redis the tests' apps use: `TEST_REDIS_URL`, or a topology a test started
+/// ([`topology::with_redis_url`]).
 pub fn redis_url() -> String {
-    std::env::var("TEST_REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".into())
+    topology::redis_url_override().unwrap_or_else(|| {
+        std::env::var("TEST_REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".into())
+    })
 }
 
 fn init_logs() {

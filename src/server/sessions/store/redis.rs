@@ -1,10 +1,25 @@
 //! Sessions in Redis, shared by every instance: the production store. Our own, on fred, in our
 //! own encoding ([`codec`]); it also keeps the users epoch (see [`Backend`](super::Backend)).
+//! One server, a Sentinel-watched master, or Redis Cluster, as `redis_url` says
+//! ([`redis_url`](crate::server::platform::redis_url)).
 //!
 //! # Keys
+//! On one server (and behind Sentinel, which is one master at a time):
 //! - `{redis_key_prefix}session:{id}`: one session, in [`codec`]'s format, expiring with the
 //!   session (`EXAT`);
 //! - `{redis_key_prefix}users-epoch`: the users epoch, an integer; no expiry.
+//!
+//! On a cluster, a command may touch several keys only if they share a hash slot, and a
+//! session's load reads its record and the users epoch in one `MGET` (one round trip). So the
+//! keys carry a hash tag, one of [`SHARDS`] chosen by the session id, and every shard holds its
+//! own copy of the epoch:
+//! - `{redis_key_prefix}{sNN}session:{id}`;
+//! - `{redis_key_prefix}{sNN}users-epoch`, for `NN` in `00`..`63`.
+//!
+//! The 64 tags spread sessions over every master. A change to a user writes the same new
+//! epoch to all 64 copies before it is announced done (64 small `SET`s, on the rare path),
+//! so the next request anywhere sees it; a read never spans slots, so nothing relies on
+//! cross-slot atomicity.
 //!
 //! # Security
 //! `save` writes only over a record that still exists (`SET … XX`), so a request still in flight
@@ -29,6 +44,7 @@ use tower_sessions::{
 };
 
 use super::{USERS_EPOCH_FIELD, codec, fresh_epoch};
+use crate::server::platform::redis_url::{self, RedisUrl, Topology};
 
 /// How long one Redis command may take before the store counts as unavailable. Short, so that a
 /// dead Redis turns into a quick 503 rather than a hanging request.
@@ -37,22 +53,29 @@ const COMMAND_TIMEOUT: Duration = Duration::from_millis(500);
 /// How long start-up waits for Redis before serving anyway (and answering 503 on `/readyz`).
 const STARTUP_WAIT: Duration = Duration::from_secs(3);
 
+/// Hash tags on a cluster: sessions are spread over this many, each with its own copy of the
+/// users epoch.
+pub const SHARDS: u32 = 64;
+
 /// The Redis session store.
 #[derive(Clone, Debug)]
 pub struct RedisSessions {
     pool: RedisPool,
-    /// `{prefix}session:`, which every session key starts with.
-    session_prefix: Arc<str>,
-    /// Held as a key, so each load clones a reference rather than copying the text.
+    prefix: Arc<str>,
+    /// Whether keys carry a hash tag (on a cluster).
+    sharded: bool,
+    /// The one epoch key (one server), held as a key so each load clones a reference.
     epoch_key: Key,
 }
 
 impl RedisSessions {
     /// Connects to `url`, keys prefixed with `prefix`, and makes sure the users epoch exists.
     pub async fn connect(url: &str, prefix: &str) -> anyhow::Result<Self> {
+        let url = redis_url::parse(url).map_err(|why| anyhow::anyhow!("redis_url: {why}"))?;
         let store = Self {
-            pool: connect(url).await?,
-            session_prefix: format!("{prefix}session:").into(),
+            pool: connect(&url).await?,
+            prefix: prefix.into(),
+            sharded: url.topology == Topology::Cluster,
             epoch_key: Key::from(format!("{prefix}users-epoch")),
         };
         if let Err(err) = store.start_epoch().await {
@@ -66,9 +89,42 @@ impl RedisSessions {
         &self.pool
     }
 
+    /// The hash tag of the shard that holds `id`, on a cluster.
+    fn shard(id: &Id) -> u32 {
+        (id.0.unsigned_abs() % u128::from(SHARDS)) as u32
+    }
+
     /// The key of the session stored under `id`.
     pub fn key(&self, id: &Id) -> String {
-        format!("{}{id}", self.session_prefix)
+        if self.sharded {
+            format!("{}{{s{:02}}}session:{id}", self.prefix, Self::shard(id))
+        } else {
+            format!("{}session:{id}", self.prefix)
+        }
+    }
+
+    /// The users epoch a load of `id` reads: the one key, or its shard's copy.
+    fn epoch_key_of(&self, id: &Id) -> Key {
+        if self.sharded {
+            Key::from(format!(
+                "{}{{s{:02}}}users-epoch",
+                self.prefix,
+                Self::shard(id)
+            ))
+        } else {
+            self.epoch_key.clone()
+        }
+    }
+
+    /// Every copy of the users epoch.
+    fn epoch_keys(&self) -> Vec<Key> {
+        if self.sharded {
+            (0..SHARDS)
+                .map(|shard| Key::from(format!("{}{{s{shard:02}}}users-epoch", self.prefix)))
+                .collect()
+        } else {
+            vec![self.epoch_key.clone()]
+        }
     }
 
     /// Stores `record` unless its id is taken; `false` when it is.
@@ -113,7 +169,7 @@ impl RedisSessions {
     pub async fn load(&self, id: &Id) -> StoreResult<Option<Record>> {
         let values: Vec<RedisValue> = self
             .pool
-            .mget(vec![Key::from(self.key(id)), self.epoch_key.clone()])
+            .mget(vec![Key::from(self.key(id)), self.epoch_key_of(id)])
             .await
             .map_err(redis_error)?;
         let mut values = values.into_iter();
@@ -159,26 +215,52 @@ impl RedisSessions {
         Ok(deleted == 1)
     }
 
-    /// Replaces the users epoch with a fresh value.
+    /// Replaces the users epoch with a fresh value: every copy, and all of them before this
+    /// returns.
     pub async fn replace_epoch(&self, epoch: i64) -> StoreResult<()> {
-        self.pool
-            .set::<(), _, _>(self.epoch_key.clone(), epoch, None, None, false)
-            .await
-            .map_err(redis_error)
+        let writes = self
+            .epoch_keys()
+            .into_iter()
+            .map(|key| self.pool.set::<(), _, _>(key, epoch, None, None, false));
+        for written in futures::future::join_all(writes).await {
+            written.map_err(redis_error)?;
+        }
+        Ok(())
     }
 
-    /// Creates the users epoch key unless it exists.
+    /// Creates the users epoch unless it exists: each missing copy takes the value of the
+    /// first (so the copies agree, and a user cached from one shard's session stays cached for
+    /// another's).
     async fn start_epoch(&self) -> StoreResult<()> {
+        let keys = self.epoch_keys();
         self.pool
             .set::<(), _, _>(
-                self.epoch_key.clone(),
+                keys[0].clone(),
                 fresh_epoch(),
                 None::<Expiration>,
                 Some(SetOptions::NX),
                 false,
             )
             .await
-            .map_err(redis_error)
+            .map_err(redis_error)?;
+        if keys.len() == 1 {
+            return Ok(());
+        }
+        let first: Option<i64> = self.pool.get(keys[0].clone()).await.map_err(redis_error)?;
+        let value = first.unwrap_or_else(fresh_epoch);
+        let writes = keys[1..].iter().map(|key| {
+            self.pool.set::<(), _, _>(
+                key.clone(),
+                value,
+                None::<Expiration>,
+                Some(SetOptions::NX),
+                false,
+            )
+        });
+        for written in futures::future::join_all(writes).await {
+            written.map_err(redis_error)?;
+        }
+        Ok(())
     }
 
     /// Whether Redis answers, for `/readyz`.
@@ -219,9 +301,10 @@ fn expires_at(record: &Record) -> Option<i64> {
 }
 
 /// Connects a small Redis pool that reconnects forever in the background and fails commands
-/// quickly while Redis is away, so requests answer 503 instead of hanging.
-async fn connect(url: &str) -> anyhow::Result<RedisPool> {
-    let mut config = RedisConfig::from_url(url).context("parsing redis_url")?;
+/// quickly while Redis is away, so requests answer 503 instead of hanging. On a cluster it
+/// follows slot moves and a replica's promotion; behind Sentinel, the new master.
+async fn connect(url: &RedisUrl) -> anyhow::Result<RedisPool> {
+    let mut config: RedisConfig = url.config().map_err(|why| anyhow::anyhow!(why))?;
     // Keep retrying in the background rather than refusing to start: `/readyz` reports the
     // outage and the app recovers when Redis returns.
     config.fail_fast = false;
