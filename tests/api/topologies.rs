@@ -1,6 +1,8 @@
 //! Redis Cluster and Sentinel (issue 20), each started for the test from Debian's redis-server
 //! (`common::topology`): the session, throttle and revocation suites on a 3-master, 3-replica
-//! cluster; a cluster master killed under load; a Sentinel master killed under load. During a
+//! cluster; a cluster master killed under load; a Sentinel master killed under load; three
+//! instances behind a round-robin balancer on the cluster, where a revocation, a role change
+//! and a disable made on one hold at the next request on all of them, under load. During a
 //! failover a request answers 503 or succeeds, never 500; afterwards the same server serves
 //! again without a restart, and no session written (and replicated) before it is lost.
 
@@ -15,7 +17,8 @@ use std::{
 use reqwest::StatusCode;
 
 use crate::common::{
-    Database, Sessions, Spawn, TestApp,
+    Database, PASSWORD, Sessions, Spawn, TestApp,
+    balancer::Balancer,
     topology::{Cluster, Sentinels, cli, eventually, with_redis_url},
 };
 
@@ -194,4 +197,151 @@ async fn a_sentinel_master_killed_under_load_is_followed_to_the_new_one() {
     let late = app.new_client();
     app.sign_up(&late).await;
     assert_eq!(app.me_status(&late).await, StatusCode::OK);
+}
+
+/// A request through the balancer with `client` (which opens a connection per request).
+async fn through(
+    lb: &Balancer,
+    client: &reqwest::Client,
+    method: reqwest::Method,
+    path: &str,
+    body: Option<serde_json::Value>,
+) -> StatusCode {
+    let mut request = client.request(method, lb.url(path));
+    if let Some(body) = body {
+        request = request.json(&body);
+    }
+    request.send().await.expect("request sent").status()
+}
+
+/// Signs up through the balancer; the account's id.
+async fn sign_up_through(lb: &Balancer, client: &reqwest::Client) -> i64 {
+    let email = crate::common::unique_email();
+    let body = serde_json::json!({"email": email, "password": PASSWORD, "name": "Someone"});
+    let created: serde_json::Value = client
+        .post(lb.url("/api/auth/signup"))
+        .json(&body)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    created["id"].as_i64().expect("signed up")
+}
+
+/// The same request three times in a row: the balancer sends each to another instance.
+async fn on_every_instance(lb: &Balancer, client: &reqwest::Client, path: &str) -> Vec<StatusCode> {
+    let mut seen = Vec::new();
+    for _ in 0..3 {
+        seen.push(through(lb, client, reqwest::Method::GET, path, None).await);
+    }
+    seen
+}
+
+#[tokio::test]
+async fn three_instances_behind_a_balancer_hold_every_change_at_once_under_load() {
+    use reqwest::Method;
+    let cluster = Cluster::start();
+    let spawn =
+        || Spawn::new(Database::Postgres, Sessions::Embedded).setting("redis_url", cluster.url());
+    let (a, admin_email) = TestApp::spawn_with_admin(spawn()).await;
+    let mut instances = vec![a];
+    for _ in 0..2 {
+        let mut next = spawn().setting("admin_emails", admin_email.clone());
+        next.database_url = Some(instances[0].database_url.clone());
+        instances.push(TestApp::spawn_with(next).await);
+    }
+    let lb = Balancer::start(instances.iter().map(|app| app.addr).collect()).await;
+    let admin = lb.client();
+    let signed_in = admin
+        .post(lb.url("/api/auth/login"))
+        .json(&serde_json::json!({"email": admin_email, "password": PASSWORD}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(signed_in.status(), StatusCode::OK);
+
+    // Others keep every instance busy meanwhile.
+    let mut busy = Vec::new();
+    for _ in 0..6 {
+        let client = lb.client();
+        sign_up_through(&lb, &client).await;
+        busy.push(client);
+    }
+    let stop = AtomicBool::new(false);
+    let background = async {
+        let mut seen = Vec::new();
+        while !stop.load(Ordering::SeqCst) {
+            let round = busy
+                .iter()
+                .map(|client| through(&lb, client, Method::GET, "/api/users/me", None));
+            seen.extend(futures::future::join_all(round).await);
+        }
+        seen
+    };
+    let changes =
+        async {
+            // Revocation: an admin ends every session of a user on one instance; the next
+            // request on each instance is signed out.
+            let revoked = lb.client();
+            let id = sign_up_through(&lb, &revoked).await;
+            assert_eq!(
+                on_every_instance(&lb, &revoked, "/api/users/me").await,
+                [StatusCode::OK; 3]
+            );
+            let path = format!("/api/admin/users/{id}/sessions");
+            assert_eq!(
+                through(&lb, &admin, Method::DELETE, &path, None).await,
+                StatusCode::NO_CONTENT
+            );
+            assert_eq!(
+                on_every_instance(&lb, &revoked, "/api/users/me").await,
+                [StatusCode::UNAUTHORIZED; 3]
+            );
+
+            // A role change: made admin, then not, each seen by every instance at once.
+            let promoted = lb.client();
+            let id = sign_up_through(&lb, &promoted).await;
+            let path = format!("/api/admin/users/{id}");
+            for (is_admin, expected) in [(true, StatusCode::OK), (false, StatusCode::FORBIDDEN)] {
+                let change = serde_json::json!({ "is_admin": is_admin });
+                assert_eq!(
+                    through(&lb, &admin, Method::PATCH, &path, Some(change)).await,
+                    StatusCode::OK
+                );
+                assert_eq!(
+                    on_every_instance(&lb, &promoted, "/api/admin/audit").await,
+                    [expected; 3],
+                    "is_admin = {is_admin}"
+                );
+            }
+
+            // Disabling: refused at the next request wherever it lands, and signed out after.
+            let disabled = lb.client();
+            let id = sign_up_through(&lb, &disabled).await;
+            assert_eq!(
+                on_every_instance(&lb, &disabled, "/api/users/me").await,
+                [StatusCode::OK; 3]
+            );
+            let change = serde_json::json!({ "disabled": true });
+            let path = format!("/api/admin/users/{id}");
+            assert_eq!(
+                through(&lb, &admin, Method::PATCH, &path, Some(change)).await,
+                StatusCode::OK
+            );
+            let after = on_every_instance(&lb, &disabled, "/api/users/me").await;
+            assert!(
+                after.iter().all(|status| *status == StatusCode::FORBIDDEN
+                    || *status == StatusCode::UNAUTHORIZED),
+                "{after:?}"
+            );
+            stop.store(true, Ordering::SeqCst);
+        };
+    let (seen, ()) = tokio::join!(background, changes);
+    assert!(seen.len() >= 6, "the others kept the instances busy");
+    assert!(
+        seen.iter().all(|status| *status == StatusCode::OK),
+        "the others were never disturbed"
+    );
 }

@@ -8,6 +8,7 @@
 #![allow(dead_code)]
 
 pub mod authenticator;
+pub mod balancer;
 pub mod proxy;
 pub mod smtp;
 pub mod topology;
