@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Gatehouse benchmark: builds the release server, runs it against Redis + PostgreSQL and then on
-# the embedded defaults (SQLite, sessions in SQLite), loads it over loopback with wrk, and writes
-# bench/RESULTS.md with every figure and each budget's verdict. About 10 minutes after the build.
+# Gatehouse benchmark: builds the release server, runs it against Redis + PostgreSQL, against a
+# Redis Cluster (3 masters + 3 replicas, scripts/redis-cluster.sh) + PostgreSQL, and on the
+# embedded defaults (SQLite, sessions in SQLite), loads it over loopback with wrk, and writes
+# bench/RESULTS.md with every figure and each budget's verdict. About 15 minutes after the build.
 #
 #   bash bench/run.sh            # BENCH_SECS=8 per load run, 32 connections
 set -euo pipefail
@@ -62,11 +63,18 @@ summarize() {
     record "$name.rps_runs" "$runs"
 }
 
-# Redis commands served so far, not counting the bench's own INFO and CONFIG calls.
+# Redis commands served so far (by every master, on a cluster), not counting the bench's own
+# INFO and CONFIG calls, nor the cluster's own CLUSTER and PING.
 redis_calls() {
-    redis-cli -h 127.0.0.1 info commandstats |
-        awk -F'[:=,]' '/^cmdstat_/ && $1 != "cmdstat_info" && $1 != "cmdstat_config" {sum += $3} END {print sum + 0}'
+    local port sum=0
+    for port in $redis_ports; do
+        redis-cli -h 127.0.0.1 -p "$port" role | head -1 | grep -q master || continue
+        sum=$((sum + $(redis-cli -h 127.0.0.1 -p "$port" info commandstats |
+            awk -F'[:=,]' '/^cmdstat_/ && $1 != "cmdstat_info" && $1 != "cmdstat_config" && $1 != "cmdstat_cluster" && $1 != "cmdstat_ping" {sum += $3} END {print sum + 0}')))
+    done
+    echo "$sum"
 }
+redis_ports=6379
 
 peak_rss_mb() { awk '/VmHWM/ {printf "%.1f", $2/1024}' "/proc/$server_pid/status"; }
 rss_mb() { awk '/VmRSS/ {printf "%.1f", $2/1024}' "/proc/$server_pid/status"; }
@@ -98,9 +106,9 @@ bench_setup() {
 
     local run calls=0 before logins
     for run in 1 2 3; do
-        [ "$setup" != redis-postgres ] || before=$(redis_calls)
+        [ "$setup" = embedded ] || before=$(redis_calls)
         load_run "$setup.a_me" "$run" -H "Cookie: $cookie" "$base/api/users/me"
-        [ "$setup" != redis-postgres ] || calls=$((calls + $(redis_calls) - before))
+        [ "$setup" = embedded ] || calls=$((calls + $(redis_calls) - before))
         load_run "$setup.b_anonymous" "$run" "$base/api/users/me"
         load_run "$setup.c_baseline" "$run" "$base/healthz"
         load_run "$setup.d_todos" "$run" -H "Cookie: $cookie" "$base/api/todos"
@@ -116,13 +124,16 @@ bench_setup() {
     for figure in a_me b_anonymous c_baseline d_todos a_me_with_signins; do
         summarize "$setup.$figure"
     done
-    if [ "$setup" = redis-postgres ]; then
+    if [ "$setup" != embedded ]; then
         record "$setup.redis_commands_per_request" \
             "$(awk -v c="$calls" -v r="$(cat "$work/wrk-$setup.a_me".[123].txt | awk '/^REQUESTS/ {s += $2} END {print s}')" 'BEGIN {printf "%.3f", c / r}')"
-        local handle
+        local handle port key
         handle=$(curl -fsS -H "Cookie: $cookie" "$base/api/sessions" | python3 -c 'import json,sys; print(next(s["id"] for s in json.load(sys.stdin) if s["current"]))')
-        record "$setup.redis_bytes_per_session" \
-            "$(redis-cli -h 127.0.0.1 memory usage "${REDIS_KEY_PREFIX}session:$handle")"
+        # The session's key: `{prefix}session:{id}`, or with its hash tag on a cluster.
+        for port in $redis_ports; do
+            key=$(redis-cli -h 127.0.0.1 -p "$port" --scan --pattern "${REDIS_KEY_PREFIX}*session:$handle" | head -1)
+            [ -z "$key" ] || { record "$setup.redis_bytes_per_session" "$(redis-cli -h 127.0.0.1 -p "$port" memory usage "$key")"; break; }
+        done
     fi
 
     # Sign-in time, one at a time.
@@ -172,6 +183,15 @@ PGPASSWORD=postgres psql -h 127.0.0.1 -U postgres -qc "CREATE DATABASE $db"
 trap 'stop_server; PGPASSWORD=postgres psql -h 127.0.0.1 -U postgres -qc "DROP DATABASE IF EXISTS $db WITH (FORCE)" >/dev/null 2>&1; rm -rf "$work"' EXIT
 DATABASE_URL="postgres://postgres:postgres@127.0.0.1:5432/$db" REDIS_URL=redis://127.0.0.1:6379 \
     REDIS_KEY_PREFIX="gatehouse-bench-$$:" bench_setup redis-postgres
+# Redis Cluster: three masters and three replicas on this machine, the same PostgreSQL.
+step "starting a Redis Cluster (scripts/redis-cluster.sh)"
+cluster_url=$(bash scripts/redis-cluster.sh start)
+trap 'stop_server; bash scripts/redis-cluster.sh stop; PGPASSWORD=postgres psql -h 127.0.0.1 -U postgres -qc "DROP DATABASE IF EXISTS $db WITH (FORCE)" >/dev/null 2>&1; rm -rf "$work"' EXIT
+redis_ports=$(seq 7100 7105)
+DATABASE_URL="postgres://postgres:postgres@127.0.0.1:5432/$db" REDIS_URL=$cluster_url \
+    REDIS_KEY_PREFIX="gatehouse-bench-cluster-$$:" bench_setup redis-cluster-postgres
+bash scripts/redis-cluster.sh stop
+redis_ports=6379
 # The embedded defaults.
 DATABASE_URL="sqlite://$work/bench.db" bench_setup embedded
 
