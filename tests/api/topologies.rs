@@ -345,3 +345,162 @@ async fn three_instances_behind_a_balancer_hold_every_change_at_once_under_load(
         "the others were never disturbed"
     );
 }
+
+/// A CA and a certificate it signs for `localhost` and 127.0.0.1, made with openssl.
+fn certificates(dir: &std::path::Path) {
+    let openssl = |args: &[&str]| {
+        let done = std::process::Command::new("openssl")
+            .args(args)
+            .current_dir(dir)
+            .output()
+            .expect("openssl runs");
+        assert!(
+            done.status.success(),
+            "{}",
+            String::from_utf8_lossy(&done.stderr)
+        );
+    };
+    openssl(&[
+        "req",
+        "-x509",
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:P-256",
+        "-nodes",
+        "-keyout",
+        "ca.key",
+        "-out",
+        "ca.pem",
+        "-days",
+        "2",
+        "-subj",
+        "/CN=Gatehouse test CA",
+    ]);
+    openssl(&[
+        "req",
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:P-256",
+        "-nodes",
+        "-keyout",
+        "server.key",
+        "-out",
+        "server.csr",
+        "-subj",
+        "/CN=localhost",
+    ]);
+    std::fs::write(
+        dir.join("san.ext"),
+        "subjectAltName=DNS:localhost,IP:127.0.0.1\nbasicConstraints=CA:FALSE\n",
+    )
+    .unwrap();
+    openssl(&[
+        "x509",
+        "-req",
+        "-in",
+        "server.csr",
+        "-CA",
+        "ca.pem",
+        "-CAkey",
+        "ca.key",
+        "-CAcreateserial",
+        "-out",
+        "server.pem",
+        "-days",
+        "2",
+        "-extfile",
+        "san.ext",
+    ]);
+}
+
+/// `rediss://` really is TLS, checked against the server's certificate: a Redis that speaks
+/// only TLS serves the app when it trusts the server's CA (`redis_tls_ca_file`), and refuses
+/// it (503, never 500) when it does not.
+#[tokio::test]
+async fn rediss_speaks_tls_and_checks_the_certificate() {
+    let dir = tempfile::tempdir().unwrap();
+    certificates(dir.path());
+    let port = crate::common::smtp::free_port().port();
+    let path = |name: &str| dir.path().join(name).display().to_string();
+    let server = std::process::Command::new("redis-server")
+        .args([
+            "--port",
+            "0",
+            "--tls-port",
+            &port.to_string(),
+            "--bind",
+            "127.0.0.1",
+        ])
+        .args([
+            "--tls-cert-file",
+            &path("server.pem"),
+            "--tls-key-file",
+            &path("server.key"),
+        ])
+        .args([
+            "--tls-ca-cert-file",
+            &path("ca.pem"),
+            "--tls-auth-clients",
+            "no",
+        ])
+        .args(["--save", "", "--appendonly", "no", "--dir", &path("")])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("redis-server starts");
+    // Stopped however the test ends.
+    struct Stop(std::process::Child);
+    impl Drop for Stop {
+        fn drop(&mut self) {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+    let _server = Stop(server);
+    let ping = || {
+        std::process::Command::new("redis-cli")
+            .args([
+                "--tls",
+                "--cacert",
+                &path("ca.pem"),
+                "-h",
+                "localhost",
+                "-p",
+                &port.to_string(),
+                "PING",
+            ])
+            .output()
+            .is_ok_and(|out| String::from_utf8_lossy(&out.stdout).trim() == "PONG")
+    };
+    assert!(
+        eventually(Duration::from_secs(10), ping).await,
+        "the TLS Redis answers"
+    );
+
+    let url = format!("rediss://localhost:{port}");
+    let trusting = TestApp::spawn_with(
+        Spawn::new(Database::Sqlite, Sessions::Embedded)
+            .setting("redis_url", url.clone())
+            .setting("redis_tls_ca_file", path("ca.pem")),
+    )
+    .await;
+    let client = trusting.new_client();
+    trusting.sign_up(&client).await;
+    assert_eq!(trusting.me_status(&client).await, StatusCode::OK);
+
+    // The system's roots do not include the test CA: the handshake fails, the store is away.
+    let doubting = TestApp::spawn_with(
+        Spawn::new(Database::Sqlite, Sessions::Embedded).setting("redis_url", url),
+    )
+    .await;
+    let response = doubting
+        .post_json(
+            &doubting.new_client(),
+            "/api/auth/signup",
+            serde_json::json!({"email": crate::common::unique_email(), "password": PASSWORD, "name": "X"}),
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+}

@@ -37,6 +37,7 @@ const KEYS: &[(&str, &str)] = &[
     ("metrics_bearer_token", "METRICS_BEARER_TOKEN"),
     ("log_format", "LOG_FORMAT"),
     ("redis_key_prefix", "REDIS_KEY_PREFIX"),
+    ("redis_tls_ca_file", "REDIS_TLS_CA_FILE"),
     ("auth_check_cache_secs", "AUTH_CHECK_CACHE_SECS"),
     ("google_hosted_domains", "GOOGLE_HOSTED_DOMAINS"),
     (
@@ -79,6 +80,10 @@ pub struct Settings {
     /// `rediss-cluster://`) for Redis Cluster, `redis-sentinel://h:p,h:p,…/service` (or
     /// `rediss-sentinel://`) for Sentinel.
     pub redis_url: Option<Secret>,
+    /// With a `rediss` URL: a PEM file of the certificate authorities that may sign the Redis
+    /// server's certificate (a private CA). Unset: the system's trusted roots
+    /// (`REDIS_TLS_CA_FILE`).
+    pub redis_tls_ca_file: Option<String>,
     /// Google OAuth client id; `None` turns Google sign-in off (`GOOGLE_CLIENT_ID`).
     pub google_client_id: Option<String>,
     /// URL of Google's JWKS (`GOOGLE_JWKS_URL`).
@@ -171,6 +176,7 @@ impl Default for Settings {
             site_addr: SocketAddr::from(([127, 0, 0, 1], 3000)),
             database_url: Secret::new("sqlite://data/gatehouse.db"),
             redis_url: None,
+            redis_tls_ca_file: None,
             google_client_id: None,
             google_jwks_url: "https://www.googleapis.com/oauth2/v3/certs".into(),
             google_hosted_domains: Vec::new(),
@@ -293,6 +299,11 @@ impl Settings {
                  in the clear. Turn it on, or set `allow_insecure_cookies` \
                  (env ALLOW_INSECURE_COOKIES) to true if TLS ends in front of the app",
             );
+        }
+        if let Some(path) = &self.redis_tls_ca_file
+            && !Path::new(path).is_file()
+        {
+            return bad("redis_tls_ca_file", &format!("{path:?} is not a file"));
         }
         if let Some(url) = &self.redis_url {
             let url = match crate::server::platform::redis_url::parse(url.expose()) {

@@ -8,9 +8,11 @@
 //!   `rediss-sentinel://…`: the master that these sentinels name for `service_name`, followed
 //!   through failovers. The credentials are the data nodes'.
 
-use std::fmt;
+use std::{fmt, path::Path, sync::Arc};
 
-use fred::types::config::{Config, ServerConfig};
+use fred::types::config::{Config, ServerConfig, TlsConnector};
+use rustls::{ClientConfig, RootCertStore};
+use rustls_pki_types::{CertificateDer, pem::PemObject};
 
 /// How Redis is deployed.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -98,7 +100,8 @@ pub fn parse(url: &str) -> Result<RedisUrl, String> {
             userinfo: String::new(),
             hosts: vec![(host.to_owned(), parsed.port().unwrap_or(6379))],
             db: None,
-            single: url.to_owned(),
+            // Read as plain `redis://`: TLS is set up here, not by fred (see `tls`).
+            single: format!("redis://{rest}"),
         });
     }
     let (userinfo, rest) = match rest.rsplit_once('@') {
@@ -156,8 +159,17 @@ pub fn parse(url: &str) -> Result<RedisUrl, String> {
 }
 
 impl RedisUrl {
-    /// fred's configuration for this topology.
-    pub fn config(&self) -> Result<Config, String> {
+    /// fred's configuration for this topology; with TLS, trusting the certificate authorities
+    /// in `ca_file` (PEM), or the system's roots.
+    pub fn config(&self, ca_file: Option<&Path>) -> Result<Config, String> {
+        let mut config = self.topology_config()?;
+        if self.tls {
+            config.tls = Some(tls(ca_file)?.into());
+        }
+        Ok(config)
+    }
+
+    fn topology_config(&self) -> Result<Config, String> {
         let bad = |err: fred::error::Error| format!("redis_url: {err}");
         if self.topology == Topology::Single {
             return Config::from_url(&self.single).map_err(bad);
@@ -169,11 +181,9 @@ impl RedisUrl {
         } else {
             host.clone()
         };
-        let scheme = if self.tls { "rediss" } else { "redis" };
         let db = self.db.map(|db| format!("/{db}")).unwrap_or_default();
-        let mut config =
-            Config::from_url(&format!("{scheme}://{}{host}:{port}{db}", self.userinfo))
-                .map_err(bad)?;
+        let mut config = Config::from_url(&format!("redis://{}{host}:{port}{db}", self.userinfo))
+            .map_err(bad)?;
         // …and every host given, in the topology's terms.
         config.server = match &self.topology {
             Topology::Cluster => ServerConfig::new_clustered(self.hosts.clone()),
@@ -184,6 +194,45 @@ impl RedisUrl {
         };
         Ok(config)
     }
+}
+
+/// TLS for `rediss`: rustls with the ring provider named here (not a process-wide default), the
+/// safe protocol versions, and the roots from `ca_file` or the system.
+fn tls(ca_file: Option<&Path>) -> Result<TlsConnector, String> {
+    let mut roots = RootCertStore::empty();
+    match ca_file {
+        Some(path) => {
+            let certs = CertificateDer::pem_file_iter(path)
+                .map_err(|err| format!("redis_tls_ca_file {}: {err}", path.display()))?;
+            for cert in certs {
+                let cert =
+                    cert.map_err(|err| format!("redis_tls_ca_file {}: {err}", path.display()))?;
+                roots
+                    .add(cert)
+                    .map_err(|err| format!("redis_tls_ca_file {}: {err}", path.display()))?;
+            }
+            if roots.is_empty() {
+                return Err(format!(
+                    "redis_tls_ca_file {} holds no certificate",
+                    path.display()
+                ));
+            }
+        }
+        None => {
+            let found = rustls_native_certs::load_native_certs();
+            for cert in found.certs {
+                // A system root that rustls cannot use is skipped, as browsers do.
+                let _ = roots.add(cert);
+            }
+        }
+    }
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let config = ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|err| format!("Redis TLS: {err}"))?
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    Ok(TlsConnector::from(config))
 }
 
 #[cfg(test)]
@@ -207,12 +256,15 @@ mod tests {
                 ("::1".to_owned(), 7002)
             ]
         );
-        let config = cluster.config().unwrap();
+        let config = cluster.config(None).unwrap();
         assert_eq!(config.password.as_deref(), Some("secret"));
         assert!(
             matches!(config.server, ServerConfig::Clustered { ref hosts, .. } if hosts.len() == 3)
         );
-        assert!(parse("rediss-cluster://a:7000").unwrap().tls);
+        let tls = parse("rediss-cluster://a:7000").unwrap();
+        assert!(tls.tls);
+        assert!(tls.config(None).unwrap().tls.is_some(), "rediss means TLS");
+        assert!(single.config(None).unwrap().tls.is_none());
 
         let sentinel = parse("redis-sentinel://s1:26379,s2,s3:26380/mymaster?db=1").unwrap();
         assert_eq!(
@@ -222,7 +274,7 @@ mod tests {
             }
         );
         assert_eq!(sentinel.hosts[1], ("s2".to_owned(), 26379));
-        let config = sentinel.config().unwrap();
+        let config = sentinel.config(None).unwrap();
         assert_eq!(config.database, Some(1));
         assert!(
             matches!(config.server, ServerConfig::Sentinel { ref service_name, ref hosts, .. }

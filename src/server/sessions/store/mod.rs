@@ -57,7 +57,12 @@ impl Backend {
     pub async fn from_settings(settings: &Settings, db: &Db) -> anyhow::Result<Self> {
         match &settings.redis_url {
             Some(url) => Ok(Backend::Redis(
-                RedisSessions::connect(url.expose(), &settings.redis_key_prefix).await?,
+                RedisSessions::connect(
+                    url.expose(),
+                    &settings.redis_key_prefix,
+                    settings.redis_tls_ca_file.as_deref(),
+                )
+                .await?,
             )),
             None => Ok(Backend::Sql(SqlStore::new(db.clone()))),
         }

@@ -70,10 +70,10 @@ pub struct RedisSessions {
 
 impl RedisSessions {
     /// Connects to `url`, keys prefixed with `prefix`, and makes sure the users epoch exists.
-    pub async fn connect(url: &str, prefix: &str) -> anyhow::Result<Self> {
+    pub async fn connect(url: &str, prefix: &str, ca_file: Option<&str>) -> anyhow::Result<Self> {
         let url = redis_url::parse(url).map_err(|why| anyhow::anyhow!("redis_url: {why}"))?;
         let store = Self {
-            pool: connect(&url).await?,
+            pool: connect(&url, ca_file).await?,
             prefix: prefix.into(),
             sharded: url.topology == Topology::Cluster,
             epoch_key: Key::from(format!("{prefix}users-epoch")),
@@ -303,8 +303,10 @@ fn expires_at(record: &Record) -> Option<i64> {
 /// Connects a small Redis pool that reconnects forever in the background and fails commands
 /// quickly while Redis is away, so requests answer 503 instead of hanging. On a cluster it
 /// follows slot moves and a replica's promotion; behind Sentinel, the new master.
-async fn connect(url: &RedisUrl) -> anyhow::Result<RedisPool> {
-    let mut config: RedisConfig = url.config().map_err(|why| anyhow::anyhow!(why))?;
+async fn connect(url: &RedisUrl, ca_file: Option<&str>) -> anyhow::Result<RedisPool> {
+    let mut config: RedisConfig = url
+        .config(ca_file.map(std::path::Path::new))
+        .map_err(|why| anyhow::anyhow!(why))?;
     // Keep retrying in the background rather than refusing to start: `/readyz` reports the
     // outage and the app recovers when Redis returns.
     config.fail_fast = false;
