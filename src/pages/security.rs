@@ -367,7 +367,7 @@ fn Passkeys() -> impl IntoView {
                 }>
                     <label class="inline">
                         <span class="sr-only">"Name of the new passkey"</span>
-                        <input name="passkey_name" placeholder="Name, e.g. Work laptop" maxlength="64"
+                        <input class="text" name="passkey_name" placeholder="Name, e.g. Work laptop" maxlength="64"
                             prop:value=move || name.get()
                             on:input=move |event| name.set(event_target_value(&event))/>
                     </label>
@@ -422,7 +422,7 @@ fn PasskeyItem(
                     event.prevent_default();
                     save();
                 }>
-                    <input name="name" aria-label="New name" maxlength="64"
+                    <input class="text" name="name" aria-label="New name" maxlength="64"
                         prop:value=move || draft.get()
                         on:input=move |event| draft.set(event_target_value(&event))/>
                     <button type="submit">"Save"</button>
