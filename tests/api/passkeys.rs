@@ -12,7 +12,7 @@ use crate::{
     common::{
         Database, PASSWORD, Sessions, Spawn, TestApp, authenticator::SoftPasskey, session_cookie,
     },
-    step_up::age_sign_in,
+    step_up::{age_sign_in, sign_up_with_cookie},
     two_factor::{SECRETS_KEY, code_at},
 };
 
@@ -46,6 +46,13 @@ async fn call(
     let status = response.status();
     let text = response.text().await.unwrap();
     (status, serde_json::from_str(&text).unwrap_or(Value::Null))
+}
+
+/// Signs up on `client`: the session cookie (to age its sign-in) and the email.
+async fn signed_up(app: &TestApp, client: &reqwest::Client) -> (String, String) {
+    let cookie = sign_up_with_cookie(app, client).await;
+    let (_, me) = call(app, client, Method::GET, "/api/users/me", None).await;
+    (cookie, me["email"].as_str().unwrap().to_owned())
 }
 
 async fn enrol_options(app: &TestApp, client: &reqwest::Client) -> (StatusCode, Value) {
@@ -120,18 +127,7 @@ async fn passkey_sign_in(
 async fn enrolling_takes_a_recent_sign_in_and_a_verified_answer(db: Database, sessions: Sessions) {
     let app = TestApp::spawn_with(spawn(db, sessions)).await;
     let browser = app.new_client();
-    let signup = app
-        .post_json(
-            &browser,
-            "/api/auth/signup",
-            json!({"email": crate::common::unique_email(), "password": PASSWORD, "name": "Ada"}),
-        )
-        .await;
-    let cookie = session_cookie(&signup).unwrap();
-    let email = signup.json::<Value>().await.unwrap()["email"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let (cookie, email) = signed_up(&app, &browser).await;
 
     // The options: this site, user verification, a discoverable credential.
     let (status, options) = enrol_options(&app, &browser).await;
@@ -490,18 +486,7 @@ async fn a_counter_that_goes_back_is_refused(db: Database, sessions: Sessions) {
 async fn passkeys_are_named_listed_and_removed_under_step_up(db: Database, sessions: Sessions) {
     let app = TestApp::spawn_with(spawn(db, sessions)).await;
     let owner = app.new_client();
-    let signup = app
-        .post_json(
-            &owner,
-            "/api/auth/signup",
-            json!({"email": crate::common::unique_email(), "password": PASSWORD, "name": "Ada"}),
-        )
-        .await;
-    let cookie = session_cookie(&signup).unwrap();
-    let email = signup.json::<Value>().await.unwrap()["email"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let (cookie, email) = signed_up(&app, &owner).await;
     let mut laptop = enrolled(&app, &owner).await;
     let _phone = enrolled(&app, &owner).await;
     let (_, list) = call(&app, &owner, Method::GET, "/api/users/me/passkeys", None).await;

@@ -66,6 +66,15 @@ impl Mailer {
         outbox::insert(tx, mail, &message_id).await
     }
 
+    /// Queues `mail` in `tx`, commits `tx`, and wakes the sender: for a change whose only mail
+    /// is this notice.
+    pub async fn queue_and_commit(&self, mut tx: Tx, mail: &Mail) -> Result<(), sqlx::Error> {
+        self.queue(&mut tx, mail).await?;
+        tx.commit().await?;
+        self.wake();
+        Ok(())
+    }
+
     /// Tells this instance's sender that mail is waiting (others find it within seconds).
     pub fn wake(&self) {
         self.wake.notify_one();

@@ -295,16 +295,12 @@ pub async fn enrol(
             "This passkey is registered already, or the account has too many.",
         ));
     };
+    let notice = compose::passkey_added(&me.user.email, &me.user.name, &name);
     state
         .mailer
-        .queue(
-            &mut tx,
-            &compose::passkey_added(&me.user.email, &me.user.name, &name),
-        )
+        .queue_and_commit(tx, &notice)
         .await
         .map_err(db_error)?;
-    tx.commit().await.map_err(db_error)?;
-    state.mailer.wake();
     audit_own(state, Kind::PasskeyAdded, &me.user, client, &name).await;
     Ok(info(&stored))
 }
@@ -356,16 +352,12 @@ pub async fn remove(
     else {
         return Err(AppError::not_found("Passkey"));
     };
+    let notice = compose::passkey_removed(&me.user.email, &me.user.name, &name);
     state
         .mailer
-        .queue(
-            &mut tx,
-            &compose::passkey_removed(&me.user.email, &me.user.name, &name),
-        )
+        .queue_and_commit(tx, &notice)
         .await
         .map_err(db_error)?;
-    tx.commit().await.map_err(db_error)?;
-    state.mailer.wake();
     audit_own(state, Kind::PasskeyRemoved, &me.user, client, &name).await;
     Ok(())
 }

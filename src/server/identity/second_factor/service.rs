@@ -451,15 +451,12 @@ async fn recovery_code_used(state: &AppState, user: &User, client: &ClientInfo) 
 }
 
 /// Queues `mail` in `tx` and commits both.
-async fn queue(
-    state: &AppState,
-    mut tx: crate::server::db::Tx,
-    mail: &Mail,
-) -> Result<(), AppError> {
-    state.mailer.queue(&mut tx, mail).await.map_err(db_error)?;
-    tx.commit().await.map_err(db_error)?;
-    state.mailer.wake();
-    Ok(())
+async fn queue(state: &AppState, tx: crate::server::db::Tx, mail: &Mail) -> Result<(), AppError> {
+    state
+        .mailer
+        .queue_and_commit(tx, mail)
+        .await
+        .map_err(db_error)
 }
 
 async fn audit_own(state: &AppState, kind: Kind, user: &User, client: &ClientInfo) {
