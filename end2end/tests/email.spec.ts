@@ -1,44 +1,8 @@
 import { test, expect, hydrated } from "./fixtures";
-import { password, uniqueEmail } from "./helpers";
+import { linkIn, mailTo, password, uniqueEmail } from "./helpers";
 
 // Mail journeys against a real SMTP catcher: e2e.sh starts maildev (SMTP 1025, HTTP API 1080)
-// and points the app's smtp_url at it; these tests read the links from maildev's API.
-const maildev = process.env.E2E_MAILDEV_URL ?? "http://127.0.0.1:1080";
-
-interface Mail {
-  subject: string;
-  text: string;
-  html: string;
-  to: { address: string }[];
-}
-
-/** Waits for the mail to `address` with `subject`, and returns it. */
-async function mailTo(
-  request: import("@playwright/test").APIRequestContext,
-  address: string,
-  subject: string,
-): Promise<Mail> {
-  let found: Mail | undefined;
-  await expect
-    .poll(
-      async () => {
-        const mails: Mail[] = await (await request.get(`${maildev}/email`)).json();
-        found = mails.find((m) => m.subject === subject && m.to.some((t) => t.address === address));
-        return found !== undefined;
-      },
-      { timeout: 20_000, message: `a mail "${subject}" to ${address}` },
-    )
-    .toBe(true);
-  return found!;
-}
-
-/** The link to `path` in a mail's text part. */
-function linkIn(mail: Mail, path: string): string {
-  const link = mail.text.split(/\s+/).find((word) => word.includes(`${path}?token=`));
-  expect(link, mail.text).toBeTruthy();
-  expect(mail.html).toContain(link!);
-  return link!;
-}
+// and points the app's smtp_url at it; these tests read the links from maildev's API (helpers.ts).
 
 async function signUpThroughPage(page: import("@playwright/test").Page, email: string) {
   await page.goto("/signup");
@@ -63,6 +27,8 @@ test("sign up, get the mail, verify the address", async ({ page, request }) => {
   await expect(page.getByTestId("email-section")).toContainText("not verified");
   await page.goto(link);
   await hydrated(page);
+  // The page takes the token out of the address bar once it runs; its form still holds it.
+  await expect(page).not.toHaveURL(/token=/);
   await page.getByRole("button", { name: "Verify my email" }).click();
   await expect(page.getByRole("status")).toContainText(`${email} is verified.`);
 
@@ -71,6 +37,25 @@ test("sign up, get the mail, verify the address", async ({ page, request }) => {
   const section = page.getByTestId("email-section");
   await expect(section).toContainText(email);
   await expect(section.locator(".badge")).toHaveText("verified");
+});
+
+test.describe("without JavaScript", () => {
+  // With JavaScript off, the WASM the page preloads is never used, and Chromium may say so.
+  test.use({ javaScriptEnabled: false, allowedConsole: [/was preloaded using link preload but not used/] });
+
+  test("the verification link's form carries the token from the server", async ({ page, request }) => {
+    const email = uniqueEmail();
+    expect((await request.post("/api/auth/signup", { data: { email, password, name: "No Script" } })).status()).toBe(201);
+    await page.goto(linkIn(await mailTo(request, email, "Confirm your email address"), "/verify-email"));
+    // Nothing runs to change the address; the server-rendered form holds the token.
+    await expect(page).toHaveURL(/\/verify-email\?token=/);
+    await page.getByRole("button", { name: "Verify my email" }).click();
+    await expect
+      .poll(async () => (await (await request.get("/api/users/me")).json()).email_verified, {
+        message: `${email} verified`,
+      })
+      .toBe(true);
+  });
 });
 
 test("forgot password: the mail, a new password, every old session gone", async ({ page, request, playwright, baseURL }) => {
@@ -91,6 +76,8 @@ test("forgot password: the mail, a new password, every old session gone", async 
   const mail = await mailTo(request, email, "Reset your password");
   await page.goto(linkIn(mail, "/reset-password"));
   await hydrated(page);
+  // Out of the address bar, still in the form: through a refused password and the accepted one.
+  await expect(page).not.toHaveURL(/token=/);
   await page.getByLabel("New password").fill("password");
   await page.getByRole("button", { name: "Set the password" }).click();
   await expect(page.getByText("is one of the most common passwords")).toBeVisible();
@@ -125,6 +112,7 @@ test("change the email: a link to the new address, a notice to the old", async (
   const mail = await mailTo(request, next, "Confirm your new email address");
   await page.goto(linkIn(mail, "/confirm-email"));
   await hydrated(page);
+  await expect(page).not.toHaveURL(/token=/);
   await page.getByRole("button", { name: "Use this address" }).click();
   await expect(page.getByRole("status")).toContainText(`Your account's address is now ${next}.`);
 

@@ -1,12 +1,13 @@
 import type { CDPSession, Page } from "@playwright/test";
 import { test, expect, hydrated } from "./fixtures";
-import { password, uniqueEmail } from "./helpers";
+import { password, uniqueEmail, verifyEmail } from "./helpers";
 import { stepOf, totp } from "./totp";
 
 // Passkeys (SECURITY M4) with Chromium's virtual authenticator (CDP WebAuthn): enrol one on
 // /security, sign out, sign in with the button and with the email field's autofill, remove it.
 // WebAuthn refuses an IP address as RP ID, so these pages are opened at localhost (the server's
-// default RP ID for a loopback address).
+// default RP ID for a loopback address). Only an account whose address is verified can add a
+// passkey: the test verifies it from the mail (maildev, e2e.sh) first.
 
 const base = (process.env.E2E_BASE_URL ?? "http://127.0.0.1:3000").replace("127.0.0.1", "localhost");
 
@@ -32,7 +33,7 @@ async function signOut(page: Page) {
   await expect(page.getByRole("link", { name: "Sign in" })).toBeVisible();
 }
 
-test("enrol a passkey, sign in with the button and with autofill, remove it", async ({ page }) => {
+test("enrol a passkey, sign in with the button and with autofill, remove it", async ({ page, request }) => {
   test.setTimeout(90_000);
   const { cdp, authenticatorId } = await virtualAuthenticator(page);
   const email = uniqueEmail();
@@ -45,8 +46,16 @@ test("enrol a passkey, sign in with the button and with autofill, remove it", as
   await expect(page).toHaveURL(/\/security$/);
   await hydrated(page);
 
-  // Enrol: the browser makes a discoverable credential for this site, with user verification.
+  // Until the address is verified, the page asks for that instead of offering a passkey.
   const section = page.getByTestId("passkeys");
+  await expect(section.getByTestId("verify-email-first")).toContainText("Confirm your email address first");
+  await expect(section.getByRole("button", { name: "Send the verification link again" })).toBeVisible();
+  await expect(section.getByRole("button", { name: "Add a passkey" })).toHaveCount(0);
+  await verifyEmail(request, email);
+  await page.reload();
+  await hydrated(page);
+
+  // Enrol: the browser makes a discoverable credential for this site, with user verification.
   await expect(section.getByTestId("passkey-list-empty")).toBeVisible();
   await section.getByPlaceholder("Name, e.g. Work laptop").fill("Test laptop");
   await section.getByRole("button", { name: "Add a passkey" }).click();

@@ -1,13 +1,19 @@
+import type { APIRequestContext } from "@playwright/test";
 import { test, expect, hydrated } from "./fixtures";
-import { password, signInAt, signInThroughForm, uniqueEmail } from "./helpers";
+import { password, signInAt, signInThroughForm, uniqueEmail, verifyEmail } from "./helpers";
 import { freshCode, stepOf } from "./totp";
 
 // Two-factor sign-in (SECURITY M1, M2): enrol on /security by reading the secret, sign in with
 // a code, refuse a replayed code, sign in with a recovery code. e2e.sh sets SECRETS_KEY. Codes
 // are computed from the secret the page shows, as an authenticator app would; a second code
-// waits for the next 30-second step, so these tests may take a minute.
+// waits for the next 30-second step, so these tests may take a minute. Only an account whose
+// address is verified can turn it on: each test verifies it from the mail (maildev, e2e.sh).
 
-async function signUp(page: import("@playwright/test").Page, base = "") {
+/**
+ * Signs up on the page (to /security, which asks to confirm the address before offering
+ * two-factor sign-in), verifies the address from its mail, and loads /security again.
+ */
+async function signUp(page: import("@playwright/test").Page, request: APIRequestContext, base = "") {
   const email = uniqueEmail();
   await page.goto(`${base}/signup?next=%2Fsecurity`);
   await hydrated(page);
@@ -17,6 +23,15 @@ async function signUp(page: import("@playwright/test").Page, base = "") {
   await page.getByRole("button", { name: "Sign up" }).click();
   await expect(page).toHaveURL(/\/security$/);
   await hydrated(page);
+  const section = page.getByTestId("two-factor");
+  await expect(section.getByTestId("verify-email-first")).toContainText("Confirm your email address first");
+  await expect(section.getByRole("button", { name: "Send the verification link again" })).toBeVisible();
+  await expect(section.getByRole("button", { name: "Turn on two-factor sign-in" })).toHaveCount(0);
+
+  await verifyEmail(request, email);
+  await page.reload();
+  await hydrated(page);
+  await expect(section.getByTestId("verify-email-first")).toHaveCount(0);
   return email;
 }
 
@@ -49,10 +64,10 @@ async function signOut(page: import("@playwright/test").Page) {
   await expect(page.getByRole("link", { name: "Sign in" })).toBeVisible();
 }
 
-test("enrol by reading the secret, then sign in with a code, a replayed code and a recovery code", async ({ page }) => {
+test("enrol by reading the secret, then sign in with a code, a replayed code and a recovery code", async ({ page, request }) => {
   test.setTimeout(150_000);
   const used = new Set<number>();
-  const email = await signUp(page);
+  const email = await signUp(page, request);
   const { secret, codes } = await enrol(page, used);
   await signOut(page);
 
@@ -92,12 +107,20 @@ test("enrol by reading the secret, then sign in with a code, a replayed code and
   await expect(page.getByTestId("totp-status")).toContainText("9 recovery codes left.");
 });
 
-test("turning it off on an old session asks for the password and a code", async ({ page }) => {
+test("turning it off on an old session asks for the password and a code", async ({ page, request }) => {
   test.setTimeout(150_000);
   const stepUp = process.env.E2E_STEP_UP_URL ?? "http://127.0.0.1:3003";
   const windowSecs = Number(process.env.E2E_STEP_UP_WINDOW_SECS ?? "3");
   const used = new Set<number>();
-  const email = await signUp(page, stepUp);
+  const email = await signUp(page, request, stepUp);
+  // Turning it on needs a recent sign-in, and verifying the address may have used up the short
+  // window: sign in afresh.
+  await signOut(page);
+  await page.goto(`${stepUp}/login?next=%2Fsecurity`);
+  await hydrated(page);
+  await signInThroughForm(page, email);
+  await expect(page).toHaveURL(/\/security$/);
+  await hydrated(page);
   const { secret } = await enrol(page, used);
   // The condition is the clock itself: the sign-in has to become older than the window.
   await page.waitForTimeout((windowSecs + 1) * 1000);

@@ -77,7 +77,10 @@ pub async fn confirm_email_change(token: String) -> Result<CurrentUser, AppError
     };
     let state = AppState::from_context()?;
     let client = ClientInfo::from_context(&state).await?;
-    Ok(email_change::confirm(&state, &client, &token)
+    let session: tower_sessions::Session = leptos_axum::extract()
+        .await
+        .map_err(|_| crate::error::AppError::internal())?;
+    Ok(email_change::confirm(&state, &session, &client, &token)
         .await?
         .to_current())
 }

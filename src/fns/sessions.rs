@@ -26,11 +26,9 @@ pub async fn end_session(id: String) -> Result<(), AppError> {
 /// Ends every session of the caller but this one.
 #[server(prefix = "/api/fn", endpoint = "end_other_sessions")]
 pub async fn end_other_sessions() -> Result<(), AppError> {
-    use crate::server::{
-        http::client::ClientInfo, identity::current::require_user, sessions::service,
-    };
+    use crate::server::{http::client::ClientInfo, identity::current::require_user};
     let me = require_user().await?;
     let client = ClientInfo::from_context(&me.state).await?;
-    service::end_others(&me.state, me.owner(), &me.session, &me.auth, &client).await?;
+    crate::server::identity::credential_events::sign_out_others(&me.state, &me, &client).await?;
     Ok(())
 }

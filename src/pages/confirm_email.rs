@@ -3,15 +3,14 @@
 
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::{components::A, hooks::use_query_map};
+use leptos_router::components::A;
 
-use crate::{auth::use_auth, fns::email::ConfirmEmailChange};
+use crate::{auth::use_auth, components::link_token::link_token, fns::email::ConfirmEmailChange};
 
 #[component]
 pub fn ConfirmEmailPage() -> impl IntoView {
     let auth = use_auth();
-    let token =
-        StoredValue::new(use_query_map().with_untracked(|q| q.get("token").unwrap_or_default()));
+    let token = link_token();
     let confirm = ServerAction::<ConfirmEmailChange>::new();
     Effect::new(move |_| {
         if let Some(Ok(user)) = confirm.value().get()

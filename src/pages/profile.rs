@@ -6,13 +6,14 @@ use leptos_meta::Title;
 use crate::{
     auth::{RequireAuth, use_auth},
     components::{
+        check_inbox::ResendLinkButton,
         form::{Field, FormError},
         reauth::ReauthPrompt,
     },
     domain::password,
     error::AppError,
     fns::{
-        email::{DeleteAccount, RequestEmailChange, ResendVerification},
+        email::{DeleteAccount, RequestEmailChange},
         profile::{ChangePassword, UpdateProfile},
     },
 };
@@ -169,7 +170,6 @@ fn EmailSection() -> impl IntoView {
     let auth = use_auth();
     let email = move || auth.user().get().map(|u| u.email).unwrap_or_default();
     let verified = move || auth.user().get().is_some_and(|u| u.email_verified);
-    let resend = ServerAction::<ResendVerification>::new();
     let change = ServerAction::<RequestEmailChange>::new();
     let form = NodeRef::<leptos::html::Form>::new();
     let sent_to = RwSignal::new(None::<String>);
@@ -204,16 +204,6 @@ fn EmailSection() -> impl IntoView {
             },
         }
     });
-    let sent = move || {
-        resend.value().get().map(|outcome| match outcome {
-            Ok(()) => {
-                view! { <p class="ok" role="status">"A new link is on its way."</p> }.into_any()
-            }
-            Err(err) => {
-                view! { <p class="alert" role="alert">{err.message().to_owned()}</p> }.into_any()
-            }
-        })
-    };
     view! {
         <section class="card form" data-testid="email-section">
             <h2>"Email address"</h2>
@@ -226,10 +216,7 @@ fn EmailSection() -> impl IntoView {
                 }}
             </p>
             <Show when=move || !verified()>
-                <ActionForm action=resend>
-                    <button type="submit" disabled=move || resend.pending().get()>"Send the verification link again"</button>
-                </ActionForm>
-                {sent}
+                <ResendLinkButton/>
             </Show>
             <ActionForm action=change node_ref=form attr:class="form">
                 <FormError message=error/>

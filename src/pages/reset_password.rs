@@ -3,15 +3,19 @@
 
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::{components::A, hooks::use_query_map};
+use leptos_router::components::A;
 
-use crate::{auth::use_auth, components::form::Field, domain::password, fns::email::ResetPassword};
+use crate::{
+    auth::use_auth,
+    components::{form::Field, link_token::link_token},
+    domain::password,
+    fns::email::ResetPassword,
+};
 
 #[component]
 pub fn ResetPasswordPage() -> impl IntoView {
     let auth = use_auth();
-    let token =
-        StoredValue::new(use_query_map().with_untracked(|q| q.get("token").unwrap_or_default()));
+    let token = link_token();
     let reset = ServerAction::<ResetPassword>::new();
     let failure = move || reset.value().get().and_then(Result::err);
     let password_error = Signal::derive(move || {

@@ -2,7 +2,9 @@
 //! use; one can be added (the browser makes it), renamed, or removed. Turning two-factor on shows the authenticator's secret (a QR code
 //! and the text), takes the app's first code, and shows the recovery codes once; it can make a
 //! new set of recovery codes, and turn it off. Every change needs a recent sign-in, which the
-//! page asks for in place ([`ReauthPrompt`]) and then retries.
+//! page asks for in place ([`ReauthPrompt`]) and then retries. Until the account's address is
+//! verified the server adds no passkey and turns nothing on, so the page offers a new link
+//! instead ([`VerifyEmailFirst`]).
 
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -10,6 +12,7 @@ use leptos_meta::Title;
 use crate::{
     auth::{RequireAuth, passkey, use_auth},
     components::{
+        check_inbox::ResendLinkButton,
         form::{Field, FormError},
         format::short_time,
         reauth::ReauthPrompt,
@@ -36,6 +39,31 @@ pub fn SecurityPage() -> impl IntoView {
     }
 }
 
+/// Whether the signed-in user's address is verified.
+fn email_verified() -> impl Fn() -> bool + Copy + Send + Sync + 'static {
+    let auth = use_auth();
+    move || {
+        auth.user()
+            .with(|user| user.as_ref().is_some_and(|u| u.email_verified))
+    }
+}
+
+/// In place of enrolment while the address is not verified: the server refuses to add a passkey
+/// or turn two-factor sign-in on for it (`email_unverified`), so this says why and mails the
+/// link again.
+#[component]
+fn VerifyEmailFirst() -> impl IntoView {
+    view! {
+        <div class="verify-first" data-testid="verify-email-first">
+            <p>
+                "Confirm your email address first: until it is confirmed, this account cannot \
+                 add a passkey or turn on two-factor sign-in."
+            </p>
+            <ResendLinkButton/>
+        </div>
+    }
+}
+
 /// The change that needs a recent sign-in, to retry once the user confirmed who they are.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Pending {
@@ -50,6 +78,7 @@ fn TwoFactor() -> impl IntoView {
     let confirm = ServerAction::<ConfirmTotp>::new();
     let disable = ServerAction::<DisableTotp>::new();
     let regenerate = ServerAction::<RegenerateRecoveryCodes>::new();
+    let verified = email_verified();
     // Every finished change reloads the status.
     let status = Resource::new(
         move || {
@@ -170,12 +199,14 @@ fn TwoFactor() -> impl IntoView {
                     " Add a code from an authenticator app (such as 1Password, Google \
                      Authenticator or Aegis) to every sign-in."
                 </p>
-                <Show when=move || enrolment.with(Option::is_none)>
-                    <ActionForm action=begin>
-                        <button class="primary" type="submit" disabled=move || !interactive.get() || begin.pending().get()>
-                            "Turn on two-factor sign-in"
-                        </button>
-                    </ActionForm>
+                <Show when=verified fallback=|| view! { <VerifyEmailFirst/> }>
+                    <Show when=move || enrolment.with(Option::is_none)>
+                        <ActionForm action=begin>
+                            <button class="primary" type="submit" disabled=move || !interactive.get() || begin.pending().get()>
+                                "Turn on two-factor sign-in"
+                            </button>
+                        </ActionForm>
+                    </Show>
                 </Show>
             }
             .into_any()
@@ -253,6 +284,9 @@ fn Passkeys() -> impl IntoView {
     let name = RwSignal::new(String::new());
     let busy = RwSignal::new(false);
     let reauth = RwSignal::new(None::<PasskeyRetry>);
+    // On a server that takes passkeys, an unverified address is told to verify it first.
+    let verified = email_verified();
+    let verify_first = move || auth.passkey_rp_id().with(Option::is_some) && !verified();
     // Known once hydrated: the browser makes the passkey, on the passkeys' domain only.
     let usable = RwSignal::new(None::<Result<(), String>>);
     Effect::new(move |_| {
@@ -355,26 +389,28 @@ fn Passkeys() -> impl IntoView {
                     }
                 })}
             </Suspense>
-            <Show
-                when=move || matches!(usable.get(), Some(Ok(())))
-                fallback=move || view! {
-                    <p class="muted">{move || usable.get().and_then(Result::err)}</p>
-                }
-            >
-                <form class="row" on:submit=move |event: leptos::ev::SubmitEvent| {
-                    event.prevent_default();
-                    add();
-                }>
-                    <label class="inline">
-                        <span class="sr-only">"Name of the new passkey"</span>
-                        <input class="text" name="passkey_name" placeholder="Name, e.g. Work laptop" maxlength="64"
-                            prop:value=move || name.get()
-                            on:input=move |event| name.set(event_target_value(&event))/>
-                    </label>
-                    <button class="primary" type="submit" data-testid="add-passkey" disabled=move || busy.get()>
-                        {move || if busy.get() { "Waiting for your device…" } else { "Add a passkey" }}
-                    </button>
-                </form>
+            <Show when=move || !verify_first() fallback=|| view! { <VerifyEmailFirst/> }>
+                <Show
+                    when=move || matches!(usable.get(), Some(Ok(())))
+                    fallback=move || view! {
+                        <p class="muted">{move || usable.get().and_then(Result::err)}</p>
+                    }
+                >
+                    <form class="row" on:submit=move |event: leptos::ev::SubmitEvent| {
+                        event.prevent_default();
+                        add();
+                    }>
+                        <label class="inline">
+                            <span class="sr-only">"Name of the new passkey"</span>
+                            <input class="text" name="passkey_name" placeholder="Name, e.g. Work laptop" maxlength="64"
+                                prop:value=move || name.get()
+                                on:input=move |event| name.set(event_target_value(&event))/>
+                        </label>
+                        <button class="primary" type="submit" data-testid="add-passkey" disabled=move || busy.get()>
+                            {move || if busy.get() { "Waiting for your device…" } else { "Add a passkey" }}
+                        </button>
+                    </form>
+                </Show>
             </Show>
         </section>
         {move || reauth.get().map(|pending| view! {

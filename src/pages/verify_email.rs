@@ -3,15 +3,14 @@
 
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::{components::A, hooks::use_query_map};
+use leptos_router::components::A;
 
-use crate::{auth::use_auth, fns::email::VerifyEmail};
+use crate::{auth::use_auth, components::link_token::link_token, fns::email::VerifyEmail};
 
 #[component]
 pub fn VerifyEmailPage() -> impl IntoView {
     let auth = use_auth();
-    let token =
-        StoredValue::new(use_query_map().with_untracked(|q| q.get("token").unwrap_or_default()));
+    let token = link_token();
     let verify = ServerAction::<VerifyEmail>::new();
     Effect::new(move |_| {
         if let Some(Ok(user)) = verify.value().get()

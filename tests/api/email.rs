@@ -309,10 +309,11 @@ async fn a_reset_link_sets_the_password_and_ends_every_session(db: Database, ses
         true,
         "the link proved it"
     );
+    // The account had never proved its address: the reset is its owner's claim (SECURITY C3).
     let notice = smtp.wait_for(&email, 3).await;
     assert_eq!(
         notice.header("Subject").unwrap(),
-        "Your password was changed"
+        "Your account is yours again"
     );
     let again = post(
         &app,
@@ -531,7 +532,9 @@ async fn an_email_change_needs_a_recent_sign_in_and_the_new_address(
     let user: Value = confirmed.json().await.unwrap();
     assert_eq!(user["email"], new.as_str());
     assert_eq!(user["email_verified"], true);
-    assert_eq!(me(&app, &browser).await["email"], new.as_str());
+    // A credential event: confirmed from another browser, it ends every session of the account
+    // (SECURITY C2; the notice to the old address: `credential_events::email_changed`).
+    assert_eq!(app.me_status(&browser).await, StatusCode::UNAUTHORIZED);
     assert_eq!(
         app.log_in(&app.new_client(), &new, PASSWORD).await.status(),
         200

@@ -40,22 +40,22 @@ on_every_backend!(
     a_verified_google_sign_in_claims_a_never_verified_password_account,
 );
 
-const CLIENT_ID: &str = "test-client.apps.googleusercontent.com";
-const KEY_1: &[u8] = include_bytes!("../fixtures/google_test_key.pem");
+pub const CLIENT_ID: &str = "test-client.apps.googleusercontent.com";
+pub const KEY_1: &[u8] = include_bytes!("../fixtures/google_test_key.pem");
 const KEY_2: &[u8] = include_bytes!("../fixtures/google_test_key_2.pem");
-const JWKS_1: &str = include_str!("../fixtures/google_jwks_1.json");
+pub const JWKS_1: &str = include_str!("../fixtures/google_jwks_1.json");
 const JWKS_2: &str = include_str!("../fixtures/google_jwks_2.json");
 
 /// What the fake key endpoint answers, and how often it was asked.
 #[derive(Clone)]
-struct Jwks {
+pub struct Jwks {
     response: Arc<Mutex<(u16, String, String)>>,
     hits: Arc<AtomicUsize>,
     addr: SocketAddr,
 }
 
 impl Jwks {
-    async fn start(body: &str) -> Self {
+    pub async fn start(body: &str) -> Self {
         let jwks = Jwks {
             response: Arc::new(Mutex::new((
                 200,
@@ -74,7 +74,7 @@ impl Jwks {
         Jwks { addr, ..jwks }
     }
 
-    fn url(&self) -> String {
+    pub fn url(&self) -> String {
         format!("http://{}/certs", self.addr)
     }
 
@@ -108,7 +108,7 @@ fn now() -> u64 {
 }
 
 /// Claims of a valid token for `email`; tests change what they need.
-fn claims(email: &str, nonce: &str) -> Value {
+pub fn claims(email: &str, nonce: &str) -> Value {
     json!({
         "iss": "https://accounts.google.com",
         "aud": CLIENT_ID,
@@ -122,7 +122,7 @@ fn claims(email: &str, nonce: &str) -> Value {
     })
 }
 
-fn sign(claims: &Value, kid: &str, key: &[u8]) -> String {
+pub fn sign(claims: &Value, kid: &str, key: &[u8]) -> String {
     let mut header = Header::new(Algorithm::RS256);
     header.kid = Some(kid.to_owned());
     encode(&header, claims, &EncodingKey::from_rsa_pem(key).unwrap()).unwrap()
@@ -143,7 +143,7 @@ async fn app_with(
     TestApp::spawn_with(spawn).await
 }
 
-async fn nonce(app: &TestApp, client: &reqwest::Client) -> String {
+pub async fn nonce(app: &TestApp, client: &reqwest::Client) -> String {
     let response = client
         .get(app.url("/api/auth/google/nonce"))
         .send()
@@ -156,7 +156,7 @@ async fn nonce(app: &TestApp, client: &reqwest::Client) -> String {
         .to_owned()
 }
 
-async fn post_credential(
+pub async fn post_credential(
     app: &TestApp,
     client: &reqwest::Client,
     token: &str,
@@ -870,6 +870,30 @@ async fn a_verified_google_sign_in_claims_a_never_verified_password_account(
         .await
         .unwrap();
     assert_eq!(planted["email_verified"], false);
+    // A squatter from before an unverified account was kept from adding a second factor: the
+    // claim must still remove it.
+    let set_verified = |verified: bool| {
+        let app = &app;
+        let victim = victim.clone();
+        async move {
+            gatehouse::on_db!(&app.state.db, pool => sqlx::query(
+                "UPDATE users SET email_verified = $1 WHERE email = $2",
+            )
+            .bind(verified)
+            .bind(&victim)
+            .execute(pool)
+            .await
+            .map(drop)
+            .unwrap());
+            app.state
+                .sessions
+                .inner()
+                .announce_user_change()
+                .await
+                .unwrap();
+        }
+    };
+    set_verified(true).await;
     app.call(
         &attacker,
         Method::POST,
@@ -893,6 +917,7 @@ async fn a_verified_google_sign_in_claims_a_never_verified_password_account(
         )
         .await;
     assert_eq!(confirmed.status(), StatusCode::OK);
+    set_verified(false).await;
 
     // The owner signs in with Google, which has verified the address: straight in, without
     // the squatter's second factor.

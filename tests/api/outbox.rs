@@ -18,6 +18,7 @@ on_every_backend!(
     two_instances_send_each_message_once,
     a_crash_between_sending_and_marking_sends_again_with_the_same_message_id,
     without_smtp_mail_waits_in_the_outbox_and_the_dev_mailbox_shows_it,
+    a_sent_mail_keeps_no_link_and_goes_after_its_retention,
 );
 
 async fn sign_up(app: &TestApp, email: &str) {
@@ -163,10 +164,13 @@ async fn a_crash_between_sending_and_marking_sends_again_with_the_same_message_i
     }
 
     // What a process that died after the send and before the mark leaves behind: a message
-    // not marked sent, whose claim has run out.
+    // not marked sent (so its bodies were never erased), whose claim has run out.
     gatehouse::on_db!(&app.state.db, pool => sqlx::query(
-        "UPDATE mail_outbox SET sent_at = NULL, locked_until = 0, next_attempt_at = 0",
+        "UPDATE mail_outbox SET sent_at = NULL, locked_until = 0, next_attempt_at = 0,
+                text_body = $1, html_body = $2",
     )
+    .bind(first.text().replace("\r\n", "\n"))
+    .bind(first.html().replace("\r\n", "\n"))
     .execute(pool)
     .await
     .map(drop)
@@ -233,4 +237,89 @@ async fn without_smtp_mail_waits_in_the_outbox_and_the_dev_mailbox_shows_it(
         StatusCode::NOT_FOUND,
         "off unless dev_mailbox is on"
     );
+}
+
+/// A database dump opens nothing (SECURITY C4): a sent mail's bodies, which held a live link,
+/// are erased as it is sent; its row goes after `mail_retention_secs`; deleting an account
+/// deletes the mail to it, sent or waiting.
+async fn a_sent_mail_keeps_no_link_and_goes_after_its_retention(db: Database, sessions: Sessions) {
+    let smtp = Smtp::start();
+    let spawn = Spawn::new(db, sessions)
+        .setting("smtp_url", smtp.url())
+        .setting("mail_retention_secs", 2_i64);
+    let app = TestApp::spawn_with(spawn).await;
+    let email = unique_email();
+    sign_up(&app, &email).await;
+    let mail = smtp.wait_for(&email, 1).await;
+    let token = mail.token("/verify-email");
+
+    let started = Instant::now();
+    loop {
+        let row: Option<(String, String, Option<i64>)> = gatehouse::on_db!(&app.state.db, pool => sqlx::query_as(
+            "SELECT text_body, html_body, sent_at FROM mail_outbox WHERE recipient = $1",
+        )
+        .bind(&email)
+        .fetch_optional(pool)
+        .await
+        .unwrap());
+        match row {
+            Some((text, html, Some(_))) => {
+                assert!(!text.contains(&token) && !html.contains(&token));
+                assert_eq!((text.as_str(), html.as_str()), ("", ""));
+                break;
+            }
+            Some((text, _, None)) => assert!(text.contains(&token), "waiting, the link is there"),
+            None => panic!("the row went before it was seen sent"),
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "never marked sent"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    // The link still works: only the copy at rest is gone.
+    let verified = app
+        .post_json(
+            &app.new_client(),
+            "/api/auth/verify-email",
+            json!({ "token": token }),
+        )
+        .await;
+    assert_eq!(verified.status(), StatusCode::OK);
+
+    // Past its retention the row is deleted.
+    let started = Instant::now();
+    loop {
+        let rows: i64 = gatehouse::on_db!(&app.state.db, pool => sqlx::query_scalar(
+            "SELECT COUNT(*) FROM mail_outbox WHERE recipient = $1",
+        )
+        .bind(&email)
+        .fetch_one(pool)
+        .await
+        .unwrap());
+        if rows == 0 {
+            break;
+        }
+        assert!(started.elapsed() < Duration::from_secs(20), "never purged");
+        // Mail to someone else wakes the sender, as it would in use.
+        sign_up(&app, &unique_email()).await;
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+
+    // Deleting an account deletes its mail, waiting or sent.
+    let waiting = TestApp::spawn(db, sessions).await;
+    let client = waiting.new_client();
+    let address = waiting.sign_up(&client).await;
+    let deleted = waiting
+        .call(&client, reqwest::Method::DELETE, "/api/users/me", None)
+        .await;
+    assert_eq!(deleted.status(), StatusCode::NO_CONTENT);
+    let rows: i64 = gatehouse::on_db!(&waiting.state.db, pool => sqlx::query_scalar(
+        "SELECT COUNT(*) FROM mail_outbox WHERE recipient = $1",
+    )
+    .bind(&address)
+    .fetch_one(pool)
+    .await
+    .unwrap());
+    assert_eq!(rows, 0);
 }

@@ -26,10 +26,10 @@ on_every_backend!(
     an_admin_reset_removes_passkeys,
 );
 
-const RP_ID: &str = "gatehouse.test";
-const ORIGIN: &str = "https://gatehouse.test";
+pub const RP_ID: &str = "gatehouse.test";
+pub const ORIGIN: &str = "https://gatehouse.test";
 
-fn spawn(db: Database, sessions: Sessions) -> Spawn {
+pub fn spawn(db: Database, sessions: Sessions) -> Spawn {
     Spawn::new(db, sessions)
         .setting("public_url", ORIGIN)
         .setting("secrets_key", SECRETS_KEY)
@@ -52,10 +52,12 @@ async fn call(
 async fn signed_up(app: &TestApp, client: &reqwest::Client) -> (String, String) {
     let cookie = sign_up_with_cookie(app, client).await;
     let (_, me) = call(app, client, Method::GET, "/api/users/me", None).await;
+    // Only an account whose address is verified can add a passkey (SECURITY C3).
+    app.verify_email(me["email"].as_str().unwrap()).await;
     (cookie, me["email"].as_str().unwrap().to_owned())
 }
 
-async fn enrol_options(app: &TestApp, client: &reqwest::Client) -> (StatusCode, Value) {
+pub async fn enrol_options(app: &TestApp, client: &reqwest::Client) -> (StatusCode, Value) {
     call(
         app,
         client,
@@ -66,7 +68,7 @@ async fn enrol_options(app: &TestApp, client: &reqwest::Client) -> (StatusCode, 
     .await
 }
 
-async fn add(
+pub async fn add(
     app: &TestApp,
     client: &reqwest::Client,
     credential: Value,

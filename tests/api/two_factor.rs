@@ -50,16 +50,16 @@ pub fn code_at(secret: &str, at: u64) -> String {
 }
 
 /// The authenticator app of one account.
-struct Authenticator {
-    secret: String,
-    user_id: i64,
+pub struct Authenticator {
+    pub secret: String,
+    pub user_id: i64,
 }
 
 impl Authenticator {
     /// The code the app shows now, after time has moved on past every code used so far: the
     /// test makes it so by moving the account's last used step a minute back. (A code is
     /// accepted once per 30-second step; tests need several within seconds.)
-    async fn code(&self, app: &TestApp) -> String {
+    pub async fn code(&self, app: &TestApp) -> String {
         let a_minute_ago = i64::try_from(now() / 30).unwrap() - 2;
         gatehouse::on_db!(&app.state.db, pool => sqlx::query(
             "UPDATE totp_factors SET last_step = $1 WHERE user_id = $2 AND last_step > $1",
@@ -96,7 +96,9 @@ async fn enrolled(app: &TestApp, client: &reqwest::Client) -> (String, Authentic
 }
 
 /// Turns two-factor sign-in on for the account signed in on `client`.
-async fn enrol_on(app: &TestApp, client: &reqwest::Client) -> (Authenticator, Vec<String>) {
+pub async fn enrol_on(app: &TestApp, client: &reqwest::Client) -> (Authenticator, Vec<String>) {
+    // Only an account whose address is verified can turn it on (SECURITY C3).
+    verify_if_needed(app, client).await;
     let (status, enrolment) = call(app, client, Method::POST, "/api/users/me/totp", None).await;
     assert_eq!(status, StatusCode::OK, "{enrolment}");
     let authenticator = Authenticator {
@@ -119,6 +121,14 @@ async fn enrol_on(app: &TestApp, client: &reqwest::Client) -> (Authenticator, Ve
         .map(|c| c.as_str().unwrap().to_owned())
         .collect();
     (authenticator, codes)
+}
+
+/// Verifies the address of the account signed in on `client`, unless it is already.
+pub async fn verify_if_needed(app: &TestApp, client: &reqwest::Client) {
+    let (_, me) = call(app, client, Method::GET, "/api/users/me", None).await;
+    if me["email_verified"] != true {
+        app.verify_email(me["email"].as_str().unwrap()).await;
+    }
 }
 
 async fn log_in(app: &TestApp, client: &reqwest::Client, email: &str) -> Value {
@@ -166,6 +176,11 @@ async fn turning_it_on_takes_a_recent_sign_in_and_the_apps_first_code(
     let app = TestApp::spawn_with(with_key(db, sessions)).await;
     let browser = app.new_client();
     let email = app.sign_up(&browser).await;
+    // Not before the address is verified (SECURITY C3).
+    let (status, body) = call(&app, &browser, Method::POST, "/api/users/me/totp", None).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
+    assert_eq!(body["error"], "email_unverified", "{body}");
+    app.verify_email(&email).await;
     let (_, status_before) = call(
         &app,
         &browser,

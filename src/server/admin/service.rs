@@ -14,6 +14,8 @@ use crate::{
             error::{db_error, internal},
         },
         identity::{
+            accounts::Accounts,
+            credential_events::{self, Actor, Event as CredentialEvent},
             current::Authenticated,
             password::reset,
             second_factor::service as second_factor,
@@ -85,6 +87,13 @@ pub async fn update_user(
     update: &AdminUserUpdate,
 ) -> Result<AdminUserView, AppError> {
     let mut target = find_user(state, raw_id).await?;
+    let changes_access = update.disabled.is_some_and(|d| d != target.disabled)
+        || update.is_admin.is_some_and(|a| a != target.is_admin);
+    // Power over other accounts: a stolen admin session alone must not be enough (SECURITY
+    // C5).
+    if changes_access {
+        me.require_recent_sign_in(state)?;
+    }
     if target.id == me.user.id && (update.disabled == Some(true) || update.is_admin == Some(false))
     {
         return Err(AppError::conflict(
@@ -94,8 +103,21 @@ pub async fn update_user(
     let accounts = state.accounts();
     let mut changes = Vec::new();
     if let Some(disabled) = update.disabled.filter(|d| *d != target.disabled) {
-        if !accounts.set_disabled(target.id, disabled).await? {
-            return Err(AppError::not_found("User"));
+        if disabled {
+            // A credential event: every session, link and held sign-in of the account ends.
+            let mut tx = state.db.begin().await.map_err(db_error)?;
+            if !Accounts::disable_in(&mut tx, target.id).await? {
+                return Err(AppError::not_found("User"));
+            }
+            let actor = Actor::outsider(client);
+            credential_events::secure(state, tx, target.id, CredentialEvent::Disabled, actor)
+                .await?;
+        } else {
+            if !accounts.set_disabled(target.id, disabled).await? {
+                return Err(AppError::not_found("User"));
+            }
+            // Sessions from before the disable were only refused: none comes back to life.
+            sessions::end_all_of(state, target.id, None).await?;
         }
         target.disabled = disabled;
         changes.push(if disabled {

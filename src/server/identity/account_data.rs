@@ -14,6 +14,7 @@ use crate::{
     server::{
         audit::{self, Event, Kind},
         http::{client::ClientInfo, error::db_error},
+        mail::outbox,
         platform::state::AppState,
         sessions::{index, service as sessions},
         todos::repo as todos,
@@ -50,6 +51,10 @@ pub async fn delete(
     let handles = index::handles_of(&state.db, id).await.map_err(db_error)?;
     let mut tx = state.db.begin().await.map_err(db_error)?;
     audit::anonymise(&mut tx, id, &me.user.email)
+        .await
+        .map_err(db_error)?;
+    // Mail to the account's address goes too, sent or waiting (SECURITY C4).
+    outbox::delete_to(&mut tx, &me.user.email)
         .await
         .map_err(db_error)?;
     let deleted = users::delete(&mut tx, id).await.map_err(db_error)?;

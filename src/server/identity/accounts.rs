@@ -125,11 +125,17 @@ impl<'a> Accounts<'a> {
         self.announce(changed).await
     }
 
-    /// Gives a never-verified password account to the Google identity `sub` (see
-    /// [`users::claim_for_google`]); `None` when it is not such an account.
-    pub async fn claim_for_google(&self, id: i64, sub: &str) -> Result<Option<User>, AccountError> {
-        let changed = users::claim_for_google(self.db, id, sub).await?;
-        self.announce(changed).await
+    /// Gives a never-verified password account to the Google identity `sub` within `tx` (see
+    /// [`users::claim_for_google`]); `None` when it is not such an account. The claim's
+    /// credential event announces it.
+    pub async fn claim_for_google_in(
+        tx: &mut Tx,
+        id: i64,
+        sub: &str,
+    ) -> Result<Option<User>, AccountError> {
+        Ok(users::claim_for_google(tx, id, sub)
+            .await?
+            .announced_later())
     }
 
     /// Changes the display name; `None` when no such user exists.
@@ -143,24 +149,74 @@ impl<'a> Accounts<'a> {
         self.announce(changed).await
     }
 
+    /// Sets the password within `tx`, which then goes to its credential event
+    /// ([`credential_events::secure`](super::credential_events::secure)), whose commit
+    /// announces it.
+    pub async fn set_password_in(
+        tx: &mut Tx,
+        id: i64,
+        hash: &PasswordHash,
+    ) -> Result<(), AccountError> {
+        users::set_password_hash_in(tx, id, hash)
+            .await?
+            .announced_later();
+        Ok(())
+    }
+
+    /// Moves user `id` to the proven address `email` within `tx`: `false` when the user is
+    /// gone, [`AccountError::EmailTaken`] when another account has it. The credential event's
+    /// commit announces it.
+    pub async fn set_email_in(tx: &mut Tx, id: i64, email: &str) -> Result<bool, AccountError> {
+        let changed = users::set_email(tx, id, email).await?;
+        Ok(changed.announced_later().is_some())
+    }
+
+    /// User `id` within `tx`, locked on PostgreSQL until `tx` ends.
+    pub async fn lock_in(tx: &mut Tx, id: i64) -> Result<Option<User>, AccountError> {
+        Ok(users::lock(tx, id).await?)
+    }
+
+    /// Sets the password through a reset link within `tx` (which proves the address); the
+    /// credential event's commit announces it.
+    pub async fn reset_password_in(
+        tx: &mut Tx,
+        id: i64,
+        hash: &PasswordHash,
+    ) -> Result<(), AccountError> {
+        users::reset_password(tx, id, hash).await?.announced_later();
+        Ok(())
+    }
+
     /// Grants or removes the admin role; `false` when no such user exists. Removing it from
     /// the last enabled admin is refused ([`AccountError::LastAdmin`]).
     pub async fn set_admin(&self, id: i64, is_admin: bool) -> Result<bool, AccountError> {
-        let changed = users::set_admin(self.db, id, is_admin).await?;
-        access(self.announce(changed).await?)
+        let mut tx = self.db.begin().await?;
+        let changed = users::set_admin(&mut tx, id, is_admin).await?;
+        access(self.commit(tx, changed).await?)
     }
 
     /// Disables or re-enables an account; `false` when no such user exists. Disabling the last
     /// enabled admin is refused ([`AccountError::LastAdmin`]).
     pub async fn set_disabled(&self, id: i64, disabled: bool) -> Result<bool, AccountError> {
-        let changed = users::set_disabled(self.db, id, disabled).await?;
-        access(self.announce(changed).await?)
+        let mut tx = self.db.begin().await?;
+        let changed = users::set_disabled(&mut tx, id, disabled).await?;
+        access(self.commit(tx, changed).await?)
     }
 
-    /// Links a Google account (by its `sub`) to a user that has none; `None` when no such
-    /// unlinked user exists.
-    pub async fn link_google(&self, id: i64, sub: &str) -> Result<Option<User>, AccountError> {
-        let changed = users::link_google(self.db, id, sub).await?;
-        self.announce(changed).await
+    /// Disables an account within `tx`, which then goes to the credential event
+    /// ([`credential_events::secure`](super::credential_events::secure)) whose commit announces
+    /// it. As [`Accounts::set_disabled`] otherwise.
+    pub async fn disable_in(tx: &mut Tx, id: i64) -> Result<bool, AccountError> {
+        access(users::set_disabled(tx, id, true).await?.announced_later())
+    }
+
+    /// Links a Google account (by its `sub`) to a user that has none, within `tx`; `None` when
+    /// no such unlinked user exists. The link's credential event announces it.
+    pub async fn link_google_in(
+        tx: &mut Tx,
+        id: i64,
+        sub: &str,
+    ) -> Result<Option<User>, AccountError> {
+        Ok(users::link_google(tx, id, sub).await?.announced_later())
     }
 }

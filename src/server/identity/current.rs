@@ -53,6 +53,18 @@ impl Authenticated {
         sessions::require_recent_sign_in(state, &self.auth, now())
     }
 
+    /// Passes when the account's address is verified; `403 email_unverified` otherwise. An
+    /// account nobody has proven the address of holds no durable credential (a passkey, a
+    /// second factor, a linked identity): it may be a squatter's, made before the address's
+    /// owner signed up (SECURITY C3).
+    pub fn require_verified_email(&self) -> Result<(), AppError> {
+        if self.user.email_verified {
+            Ok(())
+        } else {
+            Err(AppError::email_unverified())
+        }
+    }
+
     /// Whose session this is, for the sessions service.
     pub fn owner(&self) -> sessions::Owner<'_> {
         sessions::Owner {

@@ -6,7 +6,10 @@
 //! - The cookie is `HttpOnly`, `SameSite=Lax`, `Secure` with the `__Host-` prefix when the
 //!   session cookie is, and lives [`LIFETIME`]. It holds the account's id, its expiry and a
 //!   random id, signed with HMAC-SHA256 under a key kept in the database: it cannot be forged
-//!   or moved to another account, and it grants nothing by itself. It only changes which
+//!   or moved to another account, and it grants nothing by itself. It also carries a digest of
+//!   the account's security stamp, so a credential event that ends device cookies (a password
+//!   reset, a claim, signing out every other session; `docs/security.md`) voids every one
+//!   issued before it; the browser that made the change gets a new one. It only changes which
 //!   throttle counters a password attempt is charged to ([`throttle`](super::throttle)): the
 //!   device's own small limit instead of the account's and the pair's.
 //! - Every successful sign-in issues a fresh one. Signing out leaves it, so the owner's
@@ -53,8 +56,9 @@ impl Devices {
         hex::encode(mac.finalize().into_bytes())
     }
 
-    /// The id of the device cookie the browser presented, when it is valid for `user_id`.
-    pub fn trusted(&self, device: &DeviceCookie, user_id: i64) -> Option<String> {
+    /// The id of the device cookie the browser presented, when it is valid for `user_id` under
+    /// its current security `stamp`.
+    pub fn trusted(&self, device: &DeviceCookie, user_id: i64, stamp: &str) -> Option<String> {
         let value = device.presented()?;
         let (payload, signature) = value.rsplit_once('.')?;
         let expected = self.signature(payload);
@@ -63,20 +67,27 @@ impl Devices {
             return None;
         }
         let mut parts = payload.split('.');
-        let (Some(owner), Some(expires), Some(id), None) =
-            (parts.next(), parts.next(), parts.next(), parts.next())
-        else {
+        let (Some(owner), Some(expires), Some(id), Some(tag), None) = (
+            parts.next(),
+            parts.next(),
+            parts.next(),
+            parts.next(),
+            parts.next(),
+        ) else {
             return None;
         };
         let fresh = expires.parse::<i64>().is_ok_and(|at| at > now());
-        (owner.parse::<i64>() == Ok(user_id) && fresh).then(|| id.to_owned())
+        let current = tag == stamp_tag(stamp);
+        (owner.parse::<i64>() == Ok(user_id) && fresh && current).then(|| id.to_owned())
     }
 
-    /// Gives the browser a new device cookie for `user_id`, sent with the response.
-    pub fn remember(&self, device: &DeviceCookie, user_id: i64) {
+    /// Gives the browser a new device cookie for `user_id` under its security `stamp`, sent
+    /// with the response.
+    pub fn remember(&self, device: &DeviceCookie, user_id: i64, stamp: &str) {
         let expires = now() + LIFETIME.whole_seconds();
         let id = hex::encode(rand::random::<[u8; 16]>());
-        let payload = format!("{user_id}.{expires}.{id}");
+        let tag = stamp_tag(stamp);
+        let payload = format!("{user_id}.{expires}.{id}.{tag}");
         let value = format!("{payload}.{}", self.signature(&payload));
         let secure = if self.secure { "; Secure" } else { "" };
         let cookie = format!(
@@ -86,6 +97,12 @@ impl Devices {
         );
         device.replace_with(cookie);
     }
+}
+
+/// A short digest of a security stamp: enough to tell stamps apart, and it shows nothing of it.
+fn stamp_tag(stamp: &str) -> String {
+    use sha2::Digest;
+    hex::encode(&Sha256::digest(stamp.as_bytes())[..8])
 }
 
 /// The device cookie's name: `__Host-` prefixed when it is `Secure`, as the session cookie.
@@ -120,41 +137,56 @@ mod tests {
     fn a_remembered_browser_is_trusted_for_its_account_only() {
         let devices = Devices::new(b"key", false);
         let first = client_with(None);
-        devices.remember(&first, 7);
+        devices.remember(&first, 7, "stamp");
         let cookie = issued(&first);
 
         let back = client_with(Some(&cookie));
-        let id = devices.trusted(&back, 7).expect("trusted for account 7");
+        let id = devices
+            .trusted(&back, 7, "stamp")
+            .expect("trusted for account 7");
         assert_eq!(id.len(), 32);
-        assert!(devices.trusted(&back, 8).is_none(), "bound to the account");
-        assert!(devices.trusted(&client_with(None), 7).is_none());
+        assert!(
+            devices.trusted(&back, 8, "stamp").is_none(),
+            "bound to the account"
+        );
+        assert!(devices.trusted(&client_with(None), 7, "stamp").is_none());
+        assert!(
+            devices.trusted(&back, 7, "a newer stamp").is_none(),
+            "void once the account's security stamp moves"
+        );
     }
 
     #[test]
     fn a_forged_or_foreign_cookie_is_not_trusted() {
         let devices = Devices::new(b"key", true);
         let first = client_with(None);
-        devices.remember(&first, 7);
+        devices.remember(&first, 7, "");
         let cookie = issued(&first);
         let (payload, signature) = cookie.rsplit_once('.').unwrap();
 
         let moved = payload.replacen('7', "8", 1);
         assert!(
             devices
-                .trusted(&client_with(Some(&format!("{moved}.{signature}"))), 8)
+                .trusted(&client_with(Some(&format!("{moved}.{signature}"))), 8, "")
                 .is_none()
         );
         let other_key = Devices::new(b"another key", true);
-        assert!(other_key.trusted(&client_with(Some(&cookie)), 7).is_none());
         assert!(
-            devices
-                .trusted(&client_with(Some("7.9999999999.x.y")), 7)
+            other_key
+                .trusted(&client_with(Some(&cookie)), 7, "")
                 .is_none()
         );
-        let expired = format!("7.{}.abc", now() - 1);
+        assert!(
+            devices
+                .trusted(&client_with(Some("7.9999999999.x.t.y")), 7, "")
+                .is_none()
+        );
+        let expired = format!("7.{}.abc.{}", now() - 1, stamp_tag(""));
         let signed = format!("{expired}.{}", devices.signature(&expired));
         assert!(
-            devices.trusted(&client_with(Some(&signed)), 7).is_none(),
+            devices
+                .trusted(&client_with(Some(&signed)), 7, "")
+                .is_none(),
             "expired"
         );
     }
@@ -163,7 +195,7 @@ mod tests {
     fn the_cookie_is_http_only_lax_and_secure_with_the_host_prefix() {
         let devices = Devices::new(b"key", true);
         let client = client_with(None);
-        devices.remember(&client, 1);
+        devices.remember(&client, 1, "");
         let header = client.replacement().unwrap();
         assert!(header.starts_with("__Host-gatehouse-device="), "{header}");
         for attribute in [

@@ -3,10 +3,14 @@
 //! belongs to another account gets the same answer; its owner gets a mail instead, so the
 //! request reveals nothing.
 
+use tower_sessions::Session;
+
 use super::{
+    accounts::{AccountError, Accounts},
+    credential_events::{self, Actor, Event as CredentialEvent},
     current::Authenticated,
     tokens::{self, Purpose},
-    users::{self, CreateError, User},
+    users::{self, User},
     verification::{invalid_link, reserve_mail},
 };
 use crate::{
@@ -90,26 +94,35 @@ pub async fn request(
 }
 
 /// Uses an email-change token: the account moves to the new address, verified. 409 when
-/// another account took that address in the meantime.
-pub async fn confirm(state: &AppState, client: &ClientInfo, token: &str) -> Result<User, AppError> {
+/// another account took that address in the meantime. A credential event: the old address is
+/// told, the account's other sessions end (all of them unless `session` is the account's own)
+/// and every other link is revoked (SECURITY C1, C2).
+pub async fn confirm(
+    state: &AppState,
+    session: &Session,
+    client: &ClientInfo,
+    token: &str,
+) -> Result<User, AppError> {
     let mut tx = state.db.begin().await.map_err(db_error)?;
     let used = tokens::take(&mut tx, token, Purpose::ChangeEmail)
         .await
         .map_err(db_error)?
         .ok_or_else(invalid_link)?;
     let new_email = used.new_email.ok_or_else(invalid_link)?;
-    let changed = match users::set_email(&mut tx, used.user_id, &new_email).await {
-        Ok(changed) => changed,
-        Err(CreateError::EmailTaken) => {
+    let Some(before) = Accounts::lock_in(&mut tx, used.user_id).await? else {
+        return Err(invalid_link());
+    };
+    match Accounts::set_email_in(&mut tx, used.user_id, &new_email).await {
+        Ok(true) => {}
+        Ok(false) => return Err(invalid_link()),
+        Err(AccountError::EmailTaken) => {
             return Err(AppError::conflict("Another account uses that address now."));
         }
-        Err(CreateError::Db(err)) => return Err(db_error(err)),
-    };
-    let user = state
-        .accounts()
-        .commit(tx, changed)
-        .await?
-        .ok_or_else(invalid_link)?;
+        Err(err) => return Err(err.into()),
+    }
+    let event = CredentialEvent::EmailChanged { old: &before.email };
+    let actor = Actor::owner(session, client);
+    let user = credential_events::secure(state, tx, used.user_id, event, actor).await?;
     let event = Event {
         kind: Kind::EmailChanged,
         user_id: Some(user.id),

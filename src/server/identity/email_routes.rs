@@ -77,9 +77,10 @@ pub async fn request_email_change(
 /// `POST /api/users/me/email/confirm`: uses the token of an email-change link.
 pub async fn confirm_email_change(
     State(state): State<AppState>,
+    aide::NoApi(session): aide::NoApi<tower_sessions::Session>,
     client: ClientInfo,
     ApiJson(body): ApiJson<TokenRequest>,
 ) -> Result<Json<CurrentUser>, AppError> {
-    let user = email_change::confirm(&state, &client, &body.token).await?;
+    let user = email_change::confirm(&state, &session, &client, &body.token).await?;
     Ok(Json(user.to_current()))
 }

@@ -8,6 +8,7 @@
 
 pub mod account_data;
 pub mod accounts;
+pub mod credential_events;
 pub mod current;
 pub mod device;
 pub mod email_change;

@@ -155,7 +155,9 @@ async fn finish(
     sessions::issue(state, session, user.id, user.is_admin, client).await?;
     // This browser is now known to the account: it keeps signing in while strangers' guesses
     // throttle the account (P9).
-    state.devices.remember(&client.device, user.id);
+    state
+        .devices
+        .remember(&client.device, user.id, &user.security_stamp);
     let kind = match arrival {
         Arrival::SignUp => Kind::SignUp,
         Arrival::SignIn => Kind::SignIn,

@@ -131,6 +131,22 @@ const CODES_PER_ACCOUNT_DAY: Limit = Limit {
     on_success: OnSuccess::GiveBack,
 };
 
+/// Codes tried from one browser that holds the account's device cookie (SECURITY C6): it
+/// counts on its own instead of the account's limits, so strangers who spent the account's
+/// codes cannot lock the owner's usual browser out of the code step.
+const CODES_PER_DEVICE: Limit = Limit {
+    name: "2fa-device",
+    max: 10,
+    window: Duration::from_secs(15 * 60),
+    on_success: OnSuccess::GiveBack,
+};
+const CODES_PER_DEVICE_DAY: Limit = Limit {
+    name: "2fa-device-day",
+    max: 30,
+    window: Duration::from_secs(24 * 60 * 60),
+    on_success: OnSuccess::GiveBack,
+};
+
 /// Sign-ups from one network: `max` an hour.
 pub fn sign_ups_per_hour(max: u64) -> Limit {
     Limit {
@@ -171,13 +187,26 @@ impl Attempt {
     }
 
     /// A second-factor code (or recovery code) tried for the account `user_id` from `ip`, for
-    /// the held sign-in `sign_in` (none for a step-up of a signed-in session).
-    pub fn second_factor(user_id: i64, ip: &str, sign_in: Option<&str>) -> Self {
-        let mut counters = vec![
-            (NETWORK, format!("ip:{}", network_of(ip))),
-            (CODES_PER_ACCOUNT, format!("2fa:{user_id}")),
-            (CODES_PER_ACCOUNT_DAY, format!("2fa-day:{user_id}")),
-        ];
+    /// the held sign-in `sign_in` (none for a step-up of a signed-in session). `device` is the
+    /// id of a valid device cookie for the account, when the browser presented one: then the
+    /// account's limits give way to the device's own, as for passwords.
+    pub fn second_factor(
+        user_id: i64,
+        ip: &str,
+        sign_in: Option<&str>,
+        device: Option<&str>,
+    ) -> Self {
+        let mut counters = vec![(NETWORK, format!("ip:{}", network_of(ip)))];
+        match device {
+            Some(device) => counters.extend([
+                (CODES_PER_DEVICE, format!("2fa-device:{device}")),
+                (CODES_PER_DEVICE_DAY, format!("2fa-device-day:{device}")),
+            ]),
+            None => counters.extend([
+                (CODES_PER_ACCOUNT, format!("2fa:{user_id}")),
+                (CODES_PER_ACCOUNT_DAY, format!("2fa-day:{user_id}")),
+            ]),
+        }
         if let Some(id) = sign_in {
             counters.push((CODES_PER_SIGN_IN, format!("2fa-sign-in:{id}")));
         }

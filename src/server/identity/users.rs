@@ -31,10 +31,14 @@ pub struct User {
     /// Whether the address is proven: by the mailed link, a password reset, or Google.
     pub email_verified: bool,
     pub created_at: i64,
+    /// Replaced by every credential event
+    /// ([`credential_events`](super::credential_events)): what was made under an older stamp
+    /// (a held sign-in, a passkey ceremony, a device cookie) is void.
+    pub security_stamp: String,
 }
 
-const COLUMNS: &str =
-    "id, email, name, password_hash, google_sub, is_admin, disabled, email_verified, created_at";
+const COLUMNS: &str = "id, email, name, password_hash, google_sub, is_admin, disabled, \
+                       email_verified, created_at, security_stamp";
 
 impl User {
     pub fn password_hash(&self) -> Option<PasswordHash> {
@@ -42,7 +46,8 @@ impl User {
     }
 
     /// A fingerprint of how the account signs in (its password hash, its Google link, its
-    /// address): a sign-in held for its second factor is void once any of them changes.
+    /// address, its security stamp): a sign-in held for its second factor is void once any of
+    /// them changes.
     pub fn credentials_stamp(&self) -> String {
         use sha2::{Digest, Sha256};
         let mut hasher = Sha256::new();
@@ -50,6 +55,7 @@ impl User {
             self.password_hash.as_deref().unwrap_or(""),
             self.google_sub.as_deref().unwrap_or(""),
             self.email.as_str(),
+            self.security_stamp.as_str(),
         ] {
             hasher.update(part.as_bytes());
             hasher.update([0]);
@@ -86,6 +92,7 @@ impl User {
             disabled: false,
             email_verified: false,
             created_at: 0,
+            security_stamp: String::new(),
         }
     }
 }
@@ -105,6 +112,12 @@ impl<T> Changed<T> {
     /// The write's result, before the change is announced.
     pub(super) fn peek(&self) -> &T {
         &self.0
+    }
+
+    /// The write's result, for a change made in a transaction whose commit announces another
+    /// change of the same user (a credential event's), which covers this one.
+    pub(super) fn announced_later(self) -> T {
+        self.0
     }
 
     /// Replaces the users epoch in the session store, then gives back the write's result.
@@ -215,6 +228,50 @@ pub(super) async fn set_password_hash(
         .map(|_| Changed(())))
 }
 
+/// Sets the password hash within `tx` (a password change, with its credential event).
+pub(super) async fn set_password_hash_in(
+    tx: &mut Tx,
+    id: i64,
+    hash: &PasswordHash,
+) -> Result<Changed<()>, sqlx::Error> {
+    on_tx!(tx, conn => sqlx::query("UPDATE users SET password_hash = $1, updated_at = $2 WHERE id = $3")
+        .bind(hash.as_str())
+        .bind(now())
+        .bind(id)
+        .execute(conn)
+        .await
+        .map(|_| Changed(())))
+}
+
+/// Gives user `id` a new random security stamp within `tx`: the user as they now are, or
+/// `None` when gone. Only [`credential_events`](super::credential_events) calls it.
+pub(super) async fn renew_stamp(
+    tx: &mut Tx,
+    id: i64,
+) -> Result<Changed<Option<User>>, sqlx::Error> {
+    let stamp = hex::encode(rand::random::<[u8; 16]>());
+    let sql = format!(
+        "UPDATE users SET security_stamp = $1, updated_at = $2 WHERE id = $3 RETURNING {COLUMNS}"
+    );
+    on_tx!(tx, conn => sqlx::query_as::<_, User>(&sql)
+        .bind(stamp)
+        .bind(now())
+        .bind(id)
+        .fetch_optional(conn)
+        .await)
+    .map(Changed)
+}
+
+/// User `id` as the transaction `tx` sees it, the row locked on PostgreSQL until `tx` ends.
+pub(super) async fn lock(tx: &mut Tx, id: i64) -> Result<Option<User>, sqlx::Error> {
+    let lock = match tx {
+        Tx::Postgres(_) => " FOR UPDATE",
+        Tx::Sqlite(_) => "",
+    };
+    let sql = format!("SELECT {COLUMNS} FROM users WHERE id = $1{lock}");
+    on_tx!(tx, conn => sqlx::query_as::<_, User>(&sql).bind(id).fetch_optional(conn).await)
+}
+
 /// How a change to an account's access went.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Access {
@@ -224,22 +281,22 @@ pub enum Access {
     LastAdmin,
 }
 
-/// Grants or removes the admin role.
+/// Grants or removes the admin role within `tx`.
 pub(super) async fn set_admin(
-    db: &Db,
+    tx: &mut Tx,
     id: i64,
     is_admin: bool,
 ) -> Result<Changed<Access>, sqlx::Error> {
-    set_access(db, id, "is_admin", is_admin, !is_admin).await
+    set_access(tx, id, "is_admin", is_admin, !is_admin).await
 }
 
-/// Disables or re-enables an account.
+/// Disables or re-enables an account within `tx`.
 pub(super) async fn set_disabled(
-    db: &Db,
+    tx: &mut Tx,
     id: i64,
     disabled: bool,
 ) -> Result<Changed<Access>, sqlx::Error> {
-    set_access(db, id, "disabled", disabled, disabled).await
+    set_access(tx, id, "disabled", disabled, disabled).await
 }
 
 /// Sets `column` (`is_admin` or `disabled`) of user `id`. A change that takes access away
@@ -248,9 +305,9 @@ pub(super) async fn set_disabled(
 /// # Security
 /// Two admins demoting (or disabling) each other at once must not leave nobody able to
 /// administer: the check and the write are one statement, and on PostgreSQL such changes are
-/// serialised by an advisory lock, so the second one sees the first.
+/// serialised by an advisory lock held until `tx` ends, so the second one sees the first.
 async fn set_access(
-    db: &Db,
+    tx: &mut Tx,
     id: i64,
     column: &'static str,
     value: bool,
@@ -262,40 +319,30 @@ async fn set_access(
     } else {
         ""
     };
+    if guarded && let Tx::Postgres(pg) = tx {
+        sqlx::query("SELECT pg_advisory_xact_lock($1)")
+            .bind(ADMIN_CHANGES_LOCK)
+            .execute(&mut **pg)
+            .await?;
+    }
+    // SQLite runs one write at a time: the statement's check and write cannot interleave with
+    // another's.
     let sql = format!("UPDATE users SET {column} = $1, updated_at = $2 WHERE id = $3{guard}");
-    let changed = match db {
-        // SQLite runs one write at a time: the statement's check and write cannot interleave
-        // with another's.
-        Db::Sqlite(pool) => sqlx::query(&sql)
-            .bind(value)
-            .bind(now())
-            .bind(id)
-            .execute(pool)
-            .await?
-            .rows_affected(),
-        Db::Postgres(pool) => {
-            let mut tx = pool.begin().await?;
-            if guarded {
-                sqlx::query("SELECT pg_advisory_xact_lock($1)")
-                    .bind(ADMIN_CHANGES_LOCK)
-                    .execute(&mut *tx)
-                    .await?;
-            }
-            let changed = sqlx::query(&sql)
-                .bind(value)
-                .bind(now())
-                .bind(id)
-                .execute(&mut *tx)
-                .await?
-                .rows_affected();
-            tx.commit().await?;
-            changed
-        }
-    };
+    let changed = on_tx!(tx, conn => sqlx::query(&sql)
+        .bind(value)
+        .bind(now())
+        .bind(id)
+        .execute(conn)
+        .await
+        .map(|done| done.rows_affected()))?;
     if changed == 1 {
         return Ok(Changed(Access::Changed));
     }
-    Ok(Changed(match by_id(db, id).await? {
+    let exists: Option<i64> = on_tx!(tx, conn => sqlx::query_scalar("SELECT id FROM users WHERE id = $1")
+        .bind(id)
+        .fetch_optional(conn)
+        .await)?;
+    Ok(Changed(match exists {
         None => Access::NoSuchUser,
         Some(_) => Access::LastAdmin,
     }))
@@ -362,7 +409,7 @@ pub(super) async fn set_email(
 /// link is made, the password goes, the address counts as verified. `None` when the account is
 /// gone, already linked, or already verified (then it links the usual way).
 pub(super) async fn claim_for_google(
-    db: &Db,
+    tx: &mut Tx,
     id: i64,
     sub: &str,
 ) -> Result<Changed<Option<User>>, sqlx::Error> {
@@ -371,7 +418,7 @@ pub(super) async fn claim_for_google(
          updated_at = $2 WHERE id = $3 AND google_sub IS NULL AND NOT email_verified \
          RETURNING {COLUMNS}"
     );
-    on_db!(db, pool => sqlx::query_as::<_, User>(&sql).bind(sub).bind(now()).bind(id).fetch_optional(pool).await)
+    on_tx!(tx, conn => sqlx::query_as::<_, User>(&sql).bind(sub).bind(now()).bind(id).fetch_optional(conn).await)
         .map(Changed)
 }
 
@@ -413,7 +460,7 @@ pub async fn by_google_sub(db: &Db, sub: &str) -> Result<Option<User>, sqlx::Err
 /// Links a Google account (by its `sub`) to an existing user that has none yet; `None` when the
 /// user is gone or already linked.
 pub(super) async fn link_google(
-    db: &Db,
+    tx: &mut Tx,
     id: i64,
     sub: &str,
 ) -> Result<Changed<Option<User>>, sqlx::Error> {
@@ -421,7 +468,7 @@ pub(super) async fn link_google(
         "UPDATE users SET google_sub = $1, updated_at = $2 WHERE id = $3 AND google_sub IS NULL \
          RETURNING {COLUMNS}"
     );
-    on_db!(db, pool => sqlx::query_as::<_, User>(&sql).bind(sub).bind(now()).bind(id).fetch_optional(pool).await)
+    on_tx!(tx, conn => sqlx::query_as::<_, User>(&sql).bind(sub).bind(now()).bind(id).fetch_optional(conn).await)
         .map(Changed)
 }
 

@@ -279,6 +279,79 @@ pub fn passkey_removed(to: &str, name: &str, passkey: &str) -> Mail {
     )
 }
 
+pub fn password_changed(to: &str, name: &str) -> Mail {
+    security_notice(
+        to,
+        name,
+        "Your password was changed",
+        "The password of your account was just changed, and every other session was signed \
+         out.",
+    )
+}
+
+pub fn recovery_codes_regenerated(to: &str, name: &str) -> Mail {
+    security_notice(
+        to,
+        name,
+        "New recovery codes were made",
+        "A new set of recovery codes was made for your account: the old codes no longer work.",
+    )
+}
+
+pub fn identity_linked(to: &str, name: &str, provider: &str) -> Mail {
+    security_notice(
+        to,
+        name,
+        &format!("A {provider} account was linked"),
+        &format!(
+            "A {provider} account with this address was linked to your account: it can now \
+             sign in with {provider}."
+        ),
+    )
+}
+
+/// To the address an account just left.
+pub fn email_changed(old: &str, name: &str, new_email: &str) -> Mail {
+    let subject = "Your account's email address was changed".to_owned();
+    let what = format!(
+        "The email address of your account was changed from {old} to {new_email}, and every \
+         other session was signed out. This address no longer signs in."
+    );
+    let advice = "If it was not you, someone else controls your account: reply to this mail \
+                  at once, so that an administrator can disable it while access is restored \
+                  to this address.";
+    Mail {
+        to: old.into(),
+        text: format!("Hello {name},\n\n{what}\n\n{advice}\n"),
+        html: html(
+            &subject,
+            &[
+                format!("Hello {},", escape(name)),
+                escape(&what),
+                escape(advice),
+            ],
+        ),
+        subject,
+    }
+}
+
+pub fn account_claimed_by_reset(to: &str, name: &str) -> Mail {
+    let subject = "Your account is yours again".to_owned();
+    let text = "You set a password with a link sent to this address. The account had never \
+                confirmed its address, so everything set on it before was removed: its old \
+                password, passkeys, two-factor sign-in and recovery codes, and every session \
+                was signed out. Whoever signed up with your address no longer has access.";
+    Mail {
+        to: to.into(),
+        text: format!("Hello {name},\n\n{text}\n"),
+        html: html(
+            &subject,
+            &[format!("Hello {},", escape(name)), escape(text)],
+        ),
+        subject,
+    }
+}
+
 pub fn recovery_code_used(to: &str, name: &str, left: u32) -> Mail {
     security_notice(
         to,

@@ -1,5 +1,10 @@
 //! The `mail_outbox` table: mail waiting to be sent, and mail sent. Only this module runs SQL on
 //! it.
+//!
+//! # Security (SECURITY C4)
+//! A waiting message's bodies may hold a live link (a reset, a verification). Once it is sent
+//! they are erased, so a dump of the database opens nothing; the row itself (recipient,
+//! subject, Message-ID, when) stays for `mail_retention_secs` and is then deleted.
 
 use sqlx::FromRow;
 
@@ -69,9 +74,14 @@ pub async fn claim(db: &Db, lease_secs: i64) -> Result<Option<Stored>, sqlx::Err
         .await)
 }
 
+/// What a sent message's bodies become.
+pub const ERASED: &str = "";
+
+/// Marks a message sent and erases its bodies: the links they held are not readable at rest.
 pub async fn mark_sent(db: &Db, id: i64) -> Result<(), sqlx::Error> {
     on_db!(db, pool => sqlx::query(
-        "UPDATE mail_outbox SET sent_at = $1, locked_until = NULL, last_error = NULL WHERE id = $2",
+        "UPDATE mail_outbox SET sent_at = $1, locked_until = NULL, last_error = NULL,
+                text_body = '', html_body = '' WHERE id = $2",
     )
     .bind(now())
     .bind(id)
@@ -96,6 +106,25 @@ pub async fn retry_later(
     .execute(pool)
     .await
     .map(drop))
+}
+
+/// Deletes the messages sent more than `retention_secs` ago; how many went.
+pub async fn purge_sent(db: &Db, retention_secs: u64) -> Result<u64, sqlx::Error> {
+    let before = now() - retention_secs.min(i64::MAX as u64) as i64;
+    on_db!(db, pool => sqlx::query("DELETE FROM mail_outbox WHERE sent_at IS NOT NULL AND sent_at < $1")
+        .bind(before)
+        .execute(pool)
+        .await
+        .map(|done| done.rows_affected()))
+}
+
+/// Deletes every message to `recipient`, sent or not, within `tx` (an account being deleted).
+pub async fn delete_to(tx: &mut Tx, recipient: &str) -> Result<(), sqlx::Error> {
+    on_tx!(tx, conn => sqlx::query("DELETE FROM mail_outbox WHERE recipient = $1")
+        .bind(recipient)
+        .execute(conn)
+        .await
+        .map(drop))
 }
 
 /// How many messages are waiting to be sent.

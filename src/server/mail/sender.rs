@@ -40,9 +40,15 @@ pub fn spawn(settings: &Settings, db: Db, wake: Arc<Notify>) -> anyhow::Result<(
     };
     let transport = transport(url.expose())?;
     let from: Mailbox = settings.mail_from.parse().context("parsing mail_from")?;
+    let retention_secs = settings.mail_retention_secs;
     tokio::spawn(async move {
         loop {
             drain(&db, &transport, &from).await;
+            match outbox::purge_sent(&db, retention_secs).await {
+                Ok(0) => {}
+                Ok(purged) => tracing::debug!(purged, "deleted sent mail past its retention"),
+                Err(err) => tracing::warn!(error = %err, "could not purge sent mail"),
+            }
             tokio::select! {
                 () = wake.notified() => {}
                 () = tokio::time::sleep(POLL) => {}

@@ -53,6 +53,7 @@ const KEYS: &[(&str, &str)] = &[
     ("dev_mailbox", "DEV_MAILBOX"),
     ("email_verification_ttl_secs", "EMAIL_VERIFICATION_TTL_SECS"),
     ("password_reset_ttl_secs", "PASSWORD_RESET_TTL_SECS"),
+    ("mail_retention_secs", "MAIL_RETENTION_SECS"),
     ("require_verified_email", "REQUIRE_VERIFIED_EMAIL"),
     ("secrets_key", "SECRETS_KEY"),
     ("webauthn_rp_id", "WEBAUTHN_RP_ID"),
@@ -153,6 +154,9 @@ pub struct Settings {
     pub email_verification_ttl_secs: u64,
     /// How long a password reset link works (`PASSWORD_RESET_TTL_SECS`).
     pub password_reset_ttl_secs: u64,
+    /// How long a sent mail stays in the outbox (its bodies erased at sending) before it is
+    /// deleted (`MAIL_RETENTION_SECS`; default 7 days).
+    pub mail_retention_secs: u64,
     /// When true, an account whose address is unverified can sign in and out and verify, and
     /// nothing else (`REQUIRE_VERIFIED_EMAIL`).
     pub require_verified_email: bool,
@@ -203,6 +207,7 @@ impl Default for Settings {
             dev_mailbox: false,
             email_verification_ttl_secs: 24 * 60 * 60,
             password_reset_ttl_secs: 30 * 60,
+            mail_retention_secs: 7 * 24 * 60 * 60,
             require_verified_email: false,
             secrets_key: None,
             webauthn_rp_id: None,

@@ -41,6 +41,6 @@ pub async fn end_other_sessions(
     me: Authenticated,
     client: ClientInfo,
 ) -> Result<NoContent, AppError> {
-    service::end_others(&state, me.owner(), &me.session, &me.auth, &client).await?;
+    crate::server::identity::credential_events::sign_out_others(&state, &me, &client).await?;
     Ok(NoContent)
 }

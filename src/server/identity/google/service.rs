@@ -17,11 +17,11 @@ use crate::{
             error::{db_error, store_error},
         },
         identity::{
-            accounts::AccountError,
+            accounts::{AccountError, Accounts},
+            credential_events::{self, Actor, Claim, Event as CredentialEvent},
             second_factor::service as second_factor,
             sign_in::{self, Arrival, Completion, Method},
             throttle::Attempt,
-            tokens::{self, Purpose},
             users::{self, NewUser, User},
         },
         platform::state::AppState,
@@ -189,11 +189,18 @@ async fn account_for(
         }
         // Links only while still unlinked, so two identities racing for one account cannot
         // both win.
-        let linked = state
-            .accounts()
-            .link_google(existing.id, &identity.sub)
+        let mut tx = state.db.begin().await?;
+        if Accounts::link_google_in(&mut tx, existing.id, &identity.sub)
             .await?
-            .ok_or_else(linked_elsewhere)?;
+            .is_none()
+        {
+            return Err(linked_elsewhere());
+        }
+        // A credential event: the owner is mailed, and what waited starts over (SECURITY C1).
+        let event = CredentialEvent::IdentityLinked("Google");
+        let linked =
+            credential_events::secure(state, tx, existing.id, event, Actor::outsider(client))
+                .await?;
         return Ok((linked, Arrival::SignIn));
     }
     let new = NewUser {
@@ -226,25 +233,23 @@ async fn claim(
     sub: &str,
     client: &ClientInfo,
 ) -> Result<Option<User>, AppError> {
-    let Some(claimed) = state.accounts().claim_for_google(account.id, sub).await? else {
+    let mut tx = state.db.begin().await?;
+    if Accounts::claim_for_google_in(&mut tx, account.id, sub)
+        .await?
+        .is_none()
+    {
         return Ok(None);
-    };
-    for purpose in [
-        Purpose::ResetPassword,
-        Purpose::ChangeEmail,
-        Purpose::VerifyEmail,
-    ] {
-        tokens::revoke_now(&state.db, claimed.id, purpose)
-            .await
-            .map_err(db_error)?;
     }
     // A second factor the claimant never set would lock them out, or let its setter in.
-    let mut tx = state.db.begin().await.map_err(db_error)?;
-    second_factor::remove_all(&mut tx, claimed.id)
+    second_factor::remove_all(&mut tx, account.id)
         .await
         .map_err(db_error)?;
-    tx.commit().await.map_err(db_error)?;
-    sessions::end_all_of(state, claimed.id, None).await?;
+    // Every link is revoked, every session ends, the owner is mailed (SECURITY C1, C3).
+    let event = CredentialEvent::Claimed {
+        through: Claim::Provider,
+    };
+    let claimed =
+        credential_events::secure(state, tx, account.id, event, Actor::outsider(client)).await?;
     let event = Event {
         kind: Kind::AccountClaimed,
         user_id: Some(claimed.id),

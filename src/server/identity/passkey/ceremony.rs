@@ -17,7 +17,10 @@ use webauthn_rs::prelude::{DiscoverableAuthentication, PasskeyRegistration};
 
 use crate::{
     error::AppError,
-    server::{db::clock::now, http::error::store_error, sessions::service as sessions},
+    server::{
+        db::clock::now, http::error::store_error, identity::users::User,
+        sessions::service as sessions,
+    },
 };
 
 /// How long the browser has to answer.
@@ -34,6 +37,10 @@ struct Held<T> {
     /// The user handle an enrolment's options gave the authenticator.
     #[serde(default)]
     handle: Vec<u8>,
+    /// The account's security stamp when an enrolment began: a credential event meanwhile
+    /// voids it (SECURITY C1).
+    #[serde(default)]
+    stamp: String,
     expires_at: i64,
 }
 
@@ -48,26 +55,30 @@ async fn hold<T: Serialize>(
     state: T,
     user_id: Option<i64>,
     handle: Vec<u8>,
+    stamp: String,
 ) -> Result<(), AppError> {
     let held = Held {
         state,
         user_id,
         handle,
+        stamp,
         expires_at: now() + LIFETIME.as_secs() as i64,
     };
     session.insert(key, held).await.map_err(store_error)
 }
 
 /// Takes the held state out of the session: `None` when there is none, it expired, or it was
-/// for another account.
+/// for another account or under another security stamp of it.
 async fn take<T: DeserializeOwned>(
     session: &Session,
     key: &str,
     user_id: Option<i64>,
+    stamp: &str,
 ) -> Result<Option<Held<T>>, AppError> {
     // A state that no longer reads (written by another version) is as good as none.
     let held = session.remove::<Held<T>>(key).await.unwrap_or_default();
-    Ok(held.filter(|held| held.expires_at > now() && held.user_id == user_id))
+    Ok(held
+        .filter(|held| held.expires_at > now() && held.user_id == user_id && held.stamp == stamp))
 }
 
 /// Holds a sign-in ceremony. A browser that is not signed in gets a session that lives no
@@ -78,30 +89,44 @@ pub async fn hold_sign_in(session: &Session, state: SignIn) -> Result<(), AppErr
             time::Duration::try_from(LIFETIME).unwrap_or_default(),
         )));
     }
-    hold(session, SIGN_IN, state, None, Vec::new()).await
+    hold(session, SIGN_IN, state, None, Vec::new(), String::new()).await
 }
 
 /// Takes the held sign-in ceremony.
 pub async fn take_sign_in(session: &Session) -> Result<Option<SignIn>, AppError> {
-    Ok(take(session, SIGN_IN, None).await?.map(|held| held.state))
+    Ok(take(session, SIGN_IN, None, "")
+        .await?
+        .map(|held| held.state))
 }
 
-/// Holds an enrolment of `user_id`'s new passkey, whose options named the account by `handle`.
+/// Holds an enrolment of `user`'s new passkey, whose options named the account by `handle`.
 pub async fn hold_enrolment(
     session: &Session,
-    user_id: i64,
+    user: &User,
     handle: [u8; 16],
     state: Enrolment,
 ) -> Result<(), AppError> {
-    hold(session, ENROLMENT, state, Some(user_id), handle.to_vec()).await
+    let stamp = user.security_stamp.clone();
+    hold(
+        session,
+        ENROLMENT,
+        state,
+        Some(user.id),
+        handle.to_vec(),
+        stamp,
+    )
+    .await
 }
 
-/// Takes the held enrolment, if it is `user_id`'s, with the user handle its options gave.
+/// Takes the held enrolment, if it is `user`'s under their current security stamp, with the
+/// user handle its options gave.
 pub async fn take_enrolment(
     session: &Session,
-    user_id: i64,
+    user: &User,
 ) -> Result<Option<(Enrolment, Vec<u8>)>, AppError> {
-    Ok(take(session, ENROLMENT, Some(user_id))
-        .await?
-        .map(|held| (held.state, held.handle)))
+    Ok(
+        take(session, ENROLMENT, Some(user.id), &user.security_stamp)
+            .await?
+            .map(|held| (held.state, held.handle)),
+    )
 }

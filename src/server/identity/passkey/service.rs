@@ -28,12 +28,12 @@ use crate::{
             error::{db_error, internal},
         },
         identity::{
+            credential_events::{self, Actor, Event as CredentialEvent},
             current::Authenticated,
             second_factor::passkeys::{self, MAX_PER_ACCOUNT, Stored},
             sign_in::{self, Arrival, Completion, Method},
             users::{self, User},
         },
-        mail::compose,
         platform::state::AppState,
     },
 };
@@ -214,6 +214,7 @@ pub async fn enrol_options(
     me: &Authenticated,
 ) -> Result<PasskeyOptions, AppError> {
     me.require_recent_sign_in(state)?;
+    me.require_verified_email()?;
     let rp = relying_party(state)?;
     let existing = passkeys::list(&state.db, me.user.id)
         .await
@@ -237,7 +238,7 @@ pub async fn enrol_options(
             Some(exclude),
         )
         .map_err(|err| internal("starting a passkey enrolment", err))?;
-    ceremony::hold_enrolment(&me.session, me.user.id, handle, held).await?;
+    ceremony::hold_enrolment(&me.session, &me.user, handle, held).await?;
     let mut options = options(creation.public_key)?;
     // A discoverable credential (a passkey proper): the email field's autofill and the
     // "Sign in with a passkey" button find it without a username.
@@ -268,10 +269,11 @@ pub async fn enrol(
     raw_name: Option<&str>,
 ) -> Result<PasskeyInfo, AppError> {
     me.require_recent_sign_in(state)?;
+    me.require_verified_email()?;
     let rp = relying_party(state)?;
     let name = name(raw_name)?;
     let answer: RegisterPublicKeyCredential = credential(answer)?;
-    let Some((held, handle)) = ceremony::take_enrolment(&me.session, me.user.id).await? else {
+    let Some((held, handle)) = ceremony::take_enrolment(&me.session, &me.user).await? else {
         return Err(AppError::conflict(
             "No passkey enrolment is waiting, or it expired. Start again.",
         ));
@@ -295,12 +297,9 @@ pub async fn enrol(
             "This passkey is registered already, or the account has too many.",
         ));
     };
-    let notice = compose::passkey_added(&me.user.email, &me.user.name, &name);
-    state
-        .mailer
-        .queue_and_commit(tx, &notice)
-        .await
-        .map_err(db_error)?;
+    let actor = Actor::owner(&me.session, client);
+    let event = CredentialEvent::PasskeyAdded(&name);
+    credential_events::secure(state, tx, me.user.id, event, actor).await?;
     audit_own(state, Kind::PasskeyAdded, &me.user, client, &name).await;
     Ok(info(&stored))
 }
@@ -352,12 +351,9 @@ pub async fn remove(
     else {
         return Err(AppError::not_found("Passkey"));
     };
-    let notice = compose::passkey_removed(&me.user.email, &me.user.name, &name);
-    state
-        .mailer
-        .queue_and_commit(tx, &notice)
-        .await
-        .map_err(db_error)?;
+    let actor = Actor::owner(&me.session, client);
+    let event = CredentialEvent::PasskeyRemoved(&name);
+    credential_events::secure(state, tx, me.user.id, event, actor).await?;
     audit_own(state, Kind::PasskeyRemoved, &me.user, client, &name).await;
     Ok(())
 }

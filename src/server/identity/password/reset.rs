@@ -13,13 +13,15 @@ use crate::{
             parse::field,
         },
         identity::{
+            accounts::Accounts,
+            credential_events::{self, Actor, Claim, Event as CredentialEvent},
+            second_factor::service as second_factor,
             tokens::{self, Purpose},
             users::{self, User},
             verification::{invalid_link, reserve_mail},
         },
         mail::compose,
         platform::state::AppState,
-        sessions::service as sessions,
     },
 };
 
@@ -110,33 +112,41 @@ pub async fn confirm(
         .await
         .map_err(db_error)?
         .ok_or_else(invalid_link)?;
-    tokens::revoke(&mut tx, used.user_id, Purpose::ResetPassword)
-        .await
-        .map_err(db_error)?;
-    let changed = users::reset_password(&mut tx, used.user_id, &hash)
-        .await
-        .map_err(db_error)?;
-    let notice = |user: &User| compose::password_was_reset(&user.email, &user.name);
-    // The notice needs the user, whom the update returns: queue it in the same transaction.
-    let user = match changed.peek() {
-        Some(user) => user.clone(),
-        None => return Err(invalid_link()),
+    let Some(before) = Accounts::lock_in(&mut tx, used.user_id).await? else {
+        return Err(invalid_link());
     };
-    state
-        .mailer
-        .queue(&mut tx, &notice(&user))
-        .await
-        .map_err(db_error)?;
-    state.accounts().commit(tx, changed).await?;
-    state.mailer.wake();
-    // Whoever knew the old password, or held a session, is out (SECURITY E4).
-    sessions::end_all_of(state, user.id, None).await?;
+    Accounts::reset_password_in(&mut tx, used.user_id, &hash).await?;
+    // A reset of an account that never proved its address is its owner's claim, as a Google
+    // sign-in's is (SECURITY C3, G8): whatever its squatter set goes.
+    let event = if before.email_verified {
+        CredentialEvent::PasswordReset
+    } else {
+        second_factor::remove_all(&mut tx, used.user_id)
+            .await
+            .map_err(db_error)?;
+        CredentialEvent::Claimed {
+            through: Claim::ResetLink,
+        }
+    };
+    // Whoever knew the old password, or held a session, is out; every link is revoked and the
+    // owner is mailed (SECURITY E4, C1).
+    let user =
+        credential_events::secure(state, tx, used.user_id, event, Actor::outsider(client)).await?;
+    let kind = match event {
+        CredentialEvent::PasswordReset => Kind::PasswordReset,
+        _ => Kind::AccountClaimed,
+    };
     let event = Event {
-        kind: Kind::PasswordReset,
+        kind,
         user_id: Some(user.id),
         email: Some(&user.email),
         ip: &client.ip,
-        detail: "",
+        detail: if kind == Kind::AccountClaimed {
+            "through a reset link: the password, passkeys and second factor were replaced and \
+             every session ended"
+        } else {
+            ""
+        },
     };
     audit::record(&state.db, event).await;
     Ok(user)

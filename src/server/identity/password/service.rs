@@ -16,10 +16,11 @@ use crate::{
             parse::{collect_fields, field},
         },
         identity::{
+            accounts::Accounts,
+            credential_events::{self, Actor, Event as CredentialEvent},
             current::Authenticated,
             sign_in::{self, Arrival, Completion, Method},
             throttle::{self, Attempt, ThrottleError, Ticket},
-            tokens::{self, Purpose},
             users::{self, NewUser, User},
             verification,
         },
@@ -169,9 +170,11 @@ async fn check_credentials(
         None => None,
     };
     // A browser that signed in to this account before is counted on its own (P9).
-    let device = user
-        .as_ref()
-        .and_then(|user| state.devices.trusted(&client.device, user.id));
+    let device = user.as_ref().and_then(|user| {
+        state
+            .devices
+            .trusted(&client.device, user.id, &user.security_stamp)
+    });
     let attempt = Attempt::password(&throttle_key, &client.ip, device.as_deref());
     let ticket = match reserve(state, attempt, "Sign-in").await {
         Ok(ticket) => ticket,
@@ -215,7 +218,9 @@ pub async fn confirm(
     let Some(hash) = user.password_hash() else {
         return Ok(false);
     };
-    let device = state.devices.trusted(&client.device, user.id);
+    let device = state
+        .devices
+        .trusted(&client.device, user.id, &user.security_stamp);
     let attempt = Attempt::password(&user.email, &client.ip, device.as_deref());
     let ticket = reserve(state, attempt, what).await?;
     let verified = match state.hasher.verify(password, Some(hash)).await {
@@ -272,12 +277,21 @@ pub async fn change_password(
         .hash(new_password)
         .await
         .map_err(|err| hash_failure(err, "Password change"))?;
-    state.accounts().set_password(me.user.id, &hash).await?;
-    // A reset link mailed before the change must not undo it (SECURITY E1).
-    tokens::revoke_now(&state.db, me.user.id, Purpose::ResetPassword)
-        .await
-        .map_err(crate::server::http::error::db_error)?;
-    sessions::reissue(state, &me.session, me.user.id, me.user.is_admin, client).await?;
+    let mut tx = state.db.begin().await?;
+    Accounts::set_password_in(&mut tx, me.user.id, &hash).await?;
+    // Every other session, a pending email change, reset links, held sign-ins, ceremonies and
+    // other browsers' device cookies end; the owner is mailed (SECURITY P5, C1, C2).
+    let actor = Actor::owner(&me.session, client);
+    let user = credential_events::secure(
+        state,
+        tx,
+        me.user.id,
+        CredentialEvent::PasswordChanged,
+        actor,
+    )
+    .await?;
+    // This session gets a new id (S1).
+    sessions::issue(state, &me.session, user.id, user.is_admin, client).await?;
     let event = Event {
         kind: Kind::PasswordChanged,
         user_id: Some(me.user.id),

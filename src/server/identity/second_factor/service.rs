@@ -25,6 +25,7 @@ use crate::{
             error::{db_error, internal},
         },
         identity::{
+            credential_events::{self, Actor, Event as CredentialEvent},
             current::{Authenticated, account_disabled},
             method::Method,
             sign_in,
@@ -64,6 +65,7 @@ pub async fn status(state: &AppState, user_id: i64) -> Result<SecondFactorStatus
 pub async fn begin_totp(state: &AppState, me: &Authenticated) -> Result<TotpEnrolment, AppError> {
     me.require_recent_sign_in(state)?;
     let sealer = sealer(state)?;
+    me.require_verified_email()?;
     let secret = totp::new_secret();
     if !totp::begin(&state.db, sealer, me.user.id, &secret)
         .await
@@ -96,6 +98,7 @@ pub async fn confirm_totp(
     code: &str,
 ) -> Result<RecoveryCodes, AppError> {
     let sealer = sealer(state)?;
+    me.require_verified_email()?;
     let factor = totp::load(&state.db, sealer, me.user.id)
         .await
         .map_err(factor_error)?
@@ -103,7 +106,9 @@ pub async fn confirm_totp(
         .ok_or_else(|| {
             AppError::conflict("No enrolment is waiting: start turning two-factor sign-in on.")
         })?;
-    let ticket = reserve(state, Attempt::second_factor(me.user.id, &client.ip, None)).await?;
+    let device = trusted_device(state, client, &me.user);
+    let attempt = Attempt::second_factor(me.user.id, &client.ip, None, device.as_deref());
+    let ticket = reserve(state, attempt).await?;
     let Some(step) = factor.step_of(code) else {
         ticket.counted();
         return Err(wrong_code());
@@ -120,8 +125,16 @@ pub async fn confirm_totp(
     recovery::replace(&mut tx, me.user.id, &codes)
         .await
         .map_err(db_error)?;
-    let notice = compose::second_factor_enabled(&me.user.email, &me.user.name);
-    queue(state, tx, &notice).await?;
+    // Sessions that never passed a second factor end, as does whatever waited (SECURITY C1).
+    let actor = Actor::owner(&me.session, client);
+    credential_events::secure(
+        state,
+        tx,
+        me.user.id,
+        CredentialEvent::SecondFactorOn,
+        actor,
+    )
+    .await?;
     succeeded(ticket).await?;
     audit_own(state, Kind::SecondFactorEnabled, &me.user, client).await;
     Ok(RecoveryCodes {
@@ -149,8 +162,15 @@ pub async fn disable_totp(
             message: "Two-factor sign-in is not on.".into(),
         });
     }
-    let notice = compose::second_factor_disabled(&me.user.email, &me.user.name);
-    queue(state, tx, &notice).await?;
+    let actor = Actor::owner(&me.session, client);
+    credential_events::secure(
+        state,
+        tx,
+        me.user.id,
+        CredentialEvent::SecondFactorOff,
+        actor,
+    )
+    .await?;
     audit_own(state, Kind::SecondFactorDisabled, &me.user, client).await;
     Ok(())
 }
@@ -178,7 +198,8 @@ pub async fn regenerate_recovery_codes(
     recovery::replace(&mut tx, me.user.id, &codes)
         .await
         .map_err(db_error)?;
-    tx.commit().await.map_err(db_error)?;
+    let actor = Actor::owner(&me.session, client);
+    credential_events::secure(state, tx, me.user.id, CredentialEvent::RecoveryCodes, actor).await?;
     audit_own(state, Kind::RecoveryCodesRegenerated, &me.user, client).await;
     Ok(RecoveryCodes {
         recovery_codes: codes,
@@ -257,7 +278,9 @@ pub async fn sign_in(
         .await;
         return Err(account_disabled());
     }
-    let attempt = Attempt::second_factor(user.id, &client.ip, Some(&held.id));
+    // The owner's usual browser has its own code budget (SECURITY C6).
+    let device = trusted_device(state, client, &user);
+    let attempt = Attempt::second_factor(user.id, &client.ip, Some(&held.id), device.as_deref());
     let ticket = match reserve(state, attempt).await {
         Ok(ticket) => ticket,
         Err(err @ AppError::RateLimited { .. }) => {
@@ -380,7 +403,9 @@ pub async fn confirm_for_step_up(
     user: &User,
     code: &str,
 ) -> Result<(), AppError> {
-    let ticket = reserve(state, Attempt::second_factor(user.id, &client.ip, None)).await?;
+    let device = trusted_device(state, client, user);
+    let attempt = Attempt::second_factor(user.id, &client.ip, None, device.as_deref());
+    let ticket = reserve(state, attempt).await?;
     if take_code(state, user, code).await? {
         succeeded(ticket).await
     } else {
@@ -411,10 +436,13 @@ pub async fn reset_by_admin(
         tx.commit().await.map_err(db_error)?;
         return Ok(false);
     }
-    queue(
+    let actor = Actor::outsider(client);
+    credential_events::secure(
         state,
         tx,
-        &compose::second_factor_reset(&user.email, &user.name),
+        user.id,
+        CredentialEvent::SecondFactorReset,
+        actor,
     )
     .await?;
     let event = Event {
@@ -468,6 +496,13 @@ async fn audit_own(state: &AppState, kind: Kind, user: &User, client: &ClientInf
         detail: "",
     };
     audit::record(&state.db, event).await;
+}
+
+/// The id of the browser's device cookie, when it is valid for `user`.
+fn trusted_device(state: &AppState, client: &ClientInfo, user: &User) -> Option<String> {
+    state
+        .devices
+        .trusted(&client.device, user.id, &user.security_stamp)
 }
 
 async fn reserve(state: &AppState, attempt: Attempt) -> Result<Ticket, AppError> {
