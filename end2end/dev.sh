@@ -14,6 +14,7 @@ unset REDIS_URL GOOGLE_CLIENT_ID CORS_ALLOWED_ORIGINS
 export RUST_LOG=${RUST_LOG:-warn}
 # Every test signs up from 127.0.0.1.
 export MAX_SIGNUPS_PER_IP_PER_HOUR=100000
+export MAX_ANONYMOUS_SESSIONS_PER_IP=100000
 export E2E_ADMIN_EMAIL=dev-admin@example.com
 export E2E_BASE_URL=http://127.0.0.1:3000
 export E2E_RESTART_STATE="$data/browser-state.json"

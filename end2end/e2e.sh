@@ -41,6 +41,7 @@ export E2E_CORS_ALLOWED_ORIGIN=http://127.0.0.1:4000 E2E_CORS_OTHER_ORIGIN=http:
 # from there too, far more than the hourly sign-ups one address gets.
 export REDIS_KEY_PREFIX="gatehouse-e2e-$$:"
 export MAX_SIGNUPS_PER_IP_PER_HOUR=100000
+export MAX_ANONYMOUS_SESSIONS_PER_IP=100000
 # The key that seals two-factor secrets (two-factor.spec.ts); a test key, never a real one.
 export SECRETS_KEY=9d1c2b3a4f5e6d7c8b9a0f1e2d3c4b5a69788796a5b4c3d2e1f0a9b8c7d6e5f4
 

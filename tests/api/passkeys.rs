@@ -13,7 +13,7 @@ use crate::{
         Database, PASSWORD, Sessions, Spawn, TestApp, authenticator::SoftPasskey, session_cookie,
     },
     step_up::{age_sign_in, sign_up_with_cookie},
-    two_factor::{SECRETS_KEY, code_at},
+    two_factor::{SECRETS_KEY, code_at, verify_if_needed},
 };
 
 on_every_backend!(
@@ -201,6 +201,7 @@ async fn enrolling_takes_a_recent_sign_in_and_a_verified_answer(db: Database, se
     // …nor to another account.
     let other = app.new_client();
     app.sign_up(&other).await;
+    verify_if_needed(&app, &other).await;
     let (_, options) = enrol_options(&app, &other).await;
     let (status, _) = add(&app, &other, good.create(&options), "Stolen").await;
     assert_eq!(status, StatusCode::CONFLICT);
@@ -230,6 +231,7 @@ async fn a_passkey_signs_in_alone_and_rotates_the_session(db: Database, sessions
     let app = TestApp::spawn_with(spawn(db, sessions)).await;
     let owner = app.new_client();
     let email = app.sign_up(&owner).await;
+    app.verify_email(&email).await;
     let mut passkey = enrolled(&app, &owner).await;
 
     let browser = app.new_client();
@@ -321,6 +323,7 @@ async fn a_refused_answer_signs_nobody_in(db: Database, sessions: Sessions) {
     let app = TestApp::spawn_with(spawn(db, sessions)).await;
     let owner = app.new_client();
     app.sign_up(&owner).await;
+    verify_if_needed(&app, &owner).await;
     let passkey = enrolled(&app, &owner).await;
     let browser = app.new_client();
 
@@ -417,6 +420,7 @@ async fn one_assertion_signs_in_once_even_in_parallel(db: Database, sessions: Se
     let app = TestApp::spawn_with(spawn(db, sessions)).await;
     let owner = app.new_client();
     app.sign_up(&owner).await;
+    verify_if_needed(&app, &owner).await;
     // A synced passkey: its counter stays 0, so only the challenge tells a replay apart.
     let mut passkey = enrolled(&app, &owner).await;
     assert!(!passkey.counting);
@@ -458,6 +462,7 @@ async fn a_counter_that_goes_back_is_refused(db: Database, sessions: Sessions) {
     let app = TestApp::spawn_with(spawn(db, sessions)).await;
     let owner = app.new_client();
     app.sign_up(&owner).await;
+    verify_if_needed(&app, &owner).await;
     let mut passkey = SoftPasskey {
         counting: true,
         counter: 1,
@@ -527,6 +532,7 @@ async fn passkeys_are_named_listed_and_removed_under_step_up(db: Database, sessi
     // Nobody else's, and nothing that is not a number.
     let stranger = app.new_client();
     app.sign_up(&stranger).await;
+    verify_if_needed(&app, &stranger).await;
     for (client, path) in [
         (&stranger, path.clone()),
         (&owner, "/api/users/me/passkeys/abc".to_owned()),
@@ -584,6 +590,7 @@ async fn an_admin_reset_removes_passkeys(db: Database, sessions: Sessions) {
     let (app, _) = TestApp::spawn_with_admin(spawn(db, sessions)).await;
     let lost = app.new_client();
     let email = app.sign_up(&lost).await;
+    app.verify_email(&email).await;
     let mut passkey = enrolled(&app, &lost).await;
     let id = app.user_id(&lost).await;
     let (status, body) = call(
@@ -602,6 +609,12 @@ async fn an_admin_reset_removes_passkeys(db: Database, sessions: Sessions) {
     );
     let (status, _) = passkey_sign_in(&app, &app.new_client(), &mut passkey).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
+    // The reset is a credential event: every session ended; signed in again, none is left.
+    assert_eq!(app.me_status(&lost).await, StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        app.log_in(&lost, &email, PASSWORD).await.status(),
+        StatusCode::OK
+    );
     let (_, list) = call(&app, &lost, Method::GET, "/api/users/me/passkeys", None).await;
     assert_eq!(list, json!([]));
 }

@@ -17,6 +17,7 @@ use gatehouse::{on_db, server::db::Db};
 
 on_every_backend!(
     a_request_in_flight_never_revives_its_ended_session,
+    requests_in_flight_during_a_step_up_never_bring_the_old_id_back,
     parallel_requests_after_a_role_change_rotate_the_session_once,
 );
 
@@ -103,6 +104,8 @@ enum Ending {
     PasswordChangedOnAnotherDevice,
     AdminEndsAll,
     AccountDisabled,
+    /// Not an end: a step-up on the laptop gives it a new id, and the old one must not come back.
+    RotatedByStepUp,
 }
 
 pub(crate) async fn a_request_in_flight_never_revives_its_ended_session(
@@ -117,6 +120,7 @@ pub(crate) async fn a_request_in_flight_never_revives_its_ended_session(
         Ending::PasswordChangedOnAnotherDevice,
         Ending::AdminEndsAll,
         Ending::AccountDisabled,
+        Ending::RotatedByStepUp,
     ] {
         // Arrange: a user signed in on a laptop (the session that ends) and a phone.
         let email = unique_email();
@@ -198,6 +202,14 @@ pub(crate) async fn a_request_in_flight_never_revives_its_ended_session(
                 // The laptop's next request is refused, and ends the session.
                 app.get_with_cookie("/api/users/me", &laptop).await.status()
             }
+            Ending::RotatedByStepUp => reqwest::Client::new()
+                .post(app.url("/api/auth/reauth"))
+                .header("cookie", &laptop)
+                .json(&json!({ "password": PASSWORD }))
+                .send()
+                .await
+                .unwrap()
+                .status(),
         };
         assert!(
             ended.is_success() || ended == StatusCode::FORBIDDEN,
@@ -210,9 +222,11 @@ pub(crate) async fn a_request_in_flight_never_revives_its_ended_session(
             [200, 401, 403].contains(&slow_status),
             "{ending:?}: the slow request answered {slow_status}"
         );
+        // Nothing signed in is left under the old id (a rotated one keeps a stand-in signed in
+        // to nobody for a minute).
         let stored = app.state.sessions.load(&cookie_id(&laptop)).await.unwrap();
         assert!(
-            stored.is_none(),
+            stored.is_none_or(|record| !record.data.contains_key("auth")),
             "{ending:?}: the in-flight request wrote the ended session back"
         );
         let replay = app.get_with_cookie("/api/users/me", &laptop).await;
@@ -220,6 +234,84 @@ pub(crate) async fn a_request_in_flight_never_revives_its_ended_session(
             replay.status(),
             StatusCode::UNAUTHORIZED,
             "{ending:?}: the ended session works again"
+        );
+    }
+}
+
+/// SECURITY C7, with real parallel requests: passkey options asked for in a loop with the old
+/// cookie (each one saves its session) while a step-up on the same cookie gives it a new id. No
+/// save writes the old id back: afterwards it works for nothing, and "sign out every other
+/// session" leaves exactly the new one.
+pub(crate) async fn requests_in_flight_during_a_step_up_never_bring_the_old_id_back(
+    db: Database,
+    sessions: Sessions,
+) {
+    let app = TestApp::spawn_with(crate::passkeys::spawn(db, sessions)).await;
+    for round in 0..5 {
+        let signup = app
+            .post_json(
+                &app.new_client(),
+                "/api/auth/signup",
+                json!({"email": unique_email(), "password": PASSWORD, "name": "Racer"}),
+            )
+            .await;
+        let old = session_cookie(&signup).unwrap();
+        let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let mut loops = tokio::task::JoinSet::new();
+        for _ in 0..6 {
+            let (url, old, stop) = (
+                app.url("/api/auth/passkey/options"),
+                old.clone(),
+                stop.clone(),
+            );
+            loops.spawn(async move {
+                let client = reqwest::Client::new();
+                let mut sent = 0;
+                while !stop.load(std::sync::atomic::Ordering::Relaxed) || sent < 5 {
+                    client
+                        .post(&url)
+                        .header("cookie", &old)
+                        .send()
+                        .await
+                        .unwrap();
+                    sent += 1;
+                }
+            });
+        }
+        tokio::time::sleep(Duration::from_millis(30)).await;
+        let stepped = reqwest::Client::new()
+            .post(app.url("/api/auth/reauth"))
+            .header("cookie", &old)
+            .json(&json!({ "password": PASSWORD }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(stepped.status(), StatusCode::NO_CONTENT, "round {round}");
+        let new = session_cookie(&stepped).expect("a new id");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        while let Some(done) = loops.join_next().await {
+            done.unwrap();
+        }
+        assert_eq!(
+            app.get_with_cookie("/api/users/me", &old).await.status(),
+            StatusCode::UNAUTHORIZED,
+            "round {round}: the old id was written back"
+        );
+        let ended = reqwest::Client::new()
+            .delete(app.url("/api/sessions"))
+            .header("cookie", &new)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(ended.status(), StatusCode::NO_CONTENT);
+        assert_eq!(
+            app.get_with_cookie("/api/users/me", &new).await.status(),
+            StatusCode::OK
+        );
+        assert_eq!(
+            app.get_with_cookie("/api/users/me", &old).await.status(),
+            StatusCode::UNAUTHORIZED
         );
     }
 }

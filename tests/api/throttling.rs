@@ -14,6 +14,7 @@ on_every_backend!(
     sign_ups_are_throttled_per_address_even_in_parallel,
     a_full_hashing_queue_answers_503_at_once,
     the_owners_browser_signs_in_while_strangers_guesses_lock_the_account,
+    anonymous_requests_cannot_flood_the_session_store,
 );
 
 /// An app that trusts the test as its load balancer, so `X-Forwarded-For` names the client.
@@ -278,4 +279,49 @@ pub(crate) async fn the_owners_browser_signs_in_while_strangers_guesses_lock_the
     }
     let locked = app.log_in(&owner, &email, PASSWORD).await;
     assert_eq!(locked.status(), StatusCode::TOO_MANY_REQUESTS);
+}
+
+/// Anonymous requests cannot flood the session store (SECURITY C8): 400 parallel calls for
+/// passkey options, each from a new browser at one address, leave at most 100 stored sessions
+/// (`max_anonymous_sessions_per_ip`); the rest are 429. A signed-in browser, and one whose
+/// session is stored already, are not counted.
+async fn anonymous_requests_cannot_flood_the_session_store(db: Database, sessions: Sessions) {
+    let app = TestApp::spawn_with(crate::passkeys::spawn(db, sessions)).await;
+    let signed_in = app.new_client();
+    app.sign_up(&signed_in).await;
+    let returning = app.new_client();
+    let first = app
+        .call(&returning, Method::POST, "/api/auth/passkey/options", None)
+        .await;
+    assert_eq!(first.status(), StatusCode::OK);
+
+    let mut calls = tokio::task::JoinSet::new();
+    for _ in 0..400 {
+        let url = app.url("/api/auth/passkey/options");
+        calls.spawn(async move {
+            let response = reqwest::Client::new().post(url).send().await.unwrap();
+            (
+                response.status(),
+                crate::common::session_cookie(&response).is_some(),
+            )
+        });
+    }
+    let (mut stored, mut refused) = (0, 0);
+    while let Some(outcome) = calls.join_next().await {
+        match outcome.unwrap() {
+            (StatusCode::OK, true) => stored += 1,
+            (StatusCode::TOO_MANY_REQUESTS, false) => refused += 1,
+            other => panic!("unexpected answer {other:?}"),
+        }
+    }
+    // The returning browser's first call counted as one of the 100.
+    assert_eq!((stored, refused), (99, 301));
+
+    // Still served: a browser whose session is stored, and a signed-in one.
+    for client in [&returning, &signed_in] {
+        let again = app
+            .call(client, Method::POST, "/api/auth/passkey/options", None)
+            .await;
+        assert_eq!(again.status(), StatusCode::OK);
+    }
 }

@@ -491,6 +491,15 @@ async fn a_recovery_code_signs_in_once_and_the_owner_is_told(db: Database, sessi
         .map(|c| c.as_str().unwrap().to_owned())
         .collect();
     assert_eq!(fresh.len(), 10);
+    // A new set is a credential event: the sign-in that waited starts over.
+    let (status, _) = second_factor(&app, &again, json!({"recovery_code": fresh[0]})).await;
+    assert_eq!(
+        status,
+        StatusCode::UNAUTHORIZED,
+        "the waiting sign-in ended"
+    );
+    let again = app.new_client();
+    log_in(&app, &again, &email).await;
     let (status, _) = second_factor(&app, &again, json!({"recovery_code": codes[1]})).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED, "the old set is gone");
     let (status, _) = second_factor(&app, &again, json!({"recovery_code": fresh[0]})).await;

@@ -160,7 +160,7 @@ pub fn routes() -> Routes {
             about(
                 "A one-time nonce for Google's sign-in prompt",
                 "auth",
-                &[404],
+                &[404, 429],
             ),
         )
         .add(
@@ -228,7 +228,7 @@ pub fn routes() -> Routes {
             about(
                 "Options for signing in with a passkey (held in the session for five minutes)",
                 "auth",
-                &[404],
+                &[404, 429],
             ),
         )
         .add(

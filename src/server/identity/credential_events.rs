@@ -104,13 +104,12 @@ pub enum LinksEnd {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Ends {
     pub sessions: SessionsEnd,
-    /// A pending email change (its link).
-    pub email_changes: bool,
     pub links: LinksEnd,
     /// Every device cookie, the acting browser's too (otherwise the acting browser's is
     /// renewed and every other one ends).
     pub every_device: bool,
-    // Held sign-ins and passkey ceremonies end with every event: the new stamp voids them.
+    // A pending email change, held sign-ins and passkey ceremonies end with every event: its
+    // link is revoked, and the new stamp voids the others.
 }
 
 impl Event<'_> {
@@ -145,7 +144,6 @@ impl Event<'_> {
         };
         Ends {
             sessions,
-            email_changes: true,
             links,
             every_device,
         }
@@ -234,10 +232,7 @@ pub async fn secure(
     let Some(user) = changed.peek().clone() else {
         return Err(AppError::not_found("User"));
     };
-    let mut purposes = Vec::with_capacity(3);
-    if ends.email_changes {
-        purposes.push(Purpose::ChangeEmail);
-    }
+    let mut purposes = vec![Purpose::ChangeEmail];
     match ends.links {
         LinksEnd::Kept => {}
         LinksEnd::Reset => purposes.push(Purpose::ResetPassword),

@@ -14,6 +14,7 @@ use super::{
         self,
         pending::{self, Pending},
     },
+    throttle::{self, Attempt},
     users::User,
 };
 use crate::{
@@ -26,6 +27,33 @@ use crate::{
         sessions::service as sessions,
     },
 };
+
+/// Lets a visitor who is not signed in have a session stored for a sign-in's state (a passkey
+/// challenge, a Google nonce), within `max_anonymous_sessions_per_ip` per ten minutes from one
+/// network; `429` beyond it (SECURITY C8). A browser that has a stored session already, or is
+/// signed in, costs nothing.
+pub async fn admit_anonymous(
+    state: &AppState,
+    session: &Session,
+    client: &ClientInfo,
+) -> Result<(), AppError> {
+    if session.id().is_some() || sessions::auth_of(session).await?.is_some() {
+        return Ok(());
+    }
+    let limit =
+        throttle::anonymous_sessions_per_10_min(state.settings.max_anonymous_sessions_per_ip);
+    let ticket = state
+        .throttle
+        .reserve(Attempt::anonymous_session(&client.ip, limit))
+        .await
+        .map_err(|err| {
+            tracing::warn!(error = %err, "throttle unavailable");
+            AppError::unavailable("Sign-in")
+        })?
+        .map_err(AppError::rate_limited)?;
+    ticket.counted();
+    Ok(())
+}
 
 /// How a first factor ended.
 #[derive(Debug)]

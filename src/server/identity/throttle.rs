@@ -147,6 +147,17 @@ const CODES_PER_DEVICE_DAY: Limit = Limit {
     on_success: OnSuccess::GiveBack,
 };
 
+/// Anonymous sessions stored for one network (SECURITY C8): `max` per ten minutes, as long as
+/// the longest of them lives.
+pub fn anonymous_sessions_per_10_min(max: u64) -> Limit {
+    Limit {
+        name: "anon-session",
+        max,
+        window: Duration::from_secs(10 * 60),
+        on_success: OnSuccess::Keep,
+    }
+}
+
 /// Sign-ups from one network: `max` an hour.
 pub fn sign_ups_per_hour(max: u64) -> Limit {
     Limit {
@@ -224,6 +235,12 @@ impl Attempt {
     /// The use of a one-time value, `kind` naming what it is (`google-nonce`).
     pub fn single_use(kind: &str, value: &str) -> Self {
         Self::new(vec![(ONCE, format!("once:{kind}:{value}"))])
+    }
+
+    /// A session stored for a visitor from `ip` who is not signed in, under `limit` (see
+    /// [`anonymous_sessions_per_10_min`]).
+    pub fn anonymous_session(ip: &str, limit: Limit) -> Self {
+        Self::new(vec![(limit, format!("anon-session:{}", network_of(ip)))])
     }
 
     /// A sign-up from `ip`, under `limit` (see [`sign_ups_per_hour`]).

@@ -125,19 +125,6 @@ pub async fn revoke(tx: &mut Tx, user_id: i64, purpose: Purpose) -> Result<(), s
     .map(drop))
 }
 
-/// As [`revoke`], outside a transaction.
-pub async fn revoke_now(db: &Db, user_id: i64, purpose: Purpose) -> Result<(), sqlx::Error> {
-    on_db!(db, pool => sqlx::query(
-        "UPDATE email_tokens SET used_at = $1 WHERE user_id = $2 AND purpose = $3 AND used_at IS NULL",
-    )
-    .bind(now())
-    .bind(user_id)
-    .bind(purpose.as_str())
-    .execute(pool)
-    .await
-    .map(drop))
-}
-
 fn base64_url(bytes: &[u8]) -> String {
     const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
     let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);

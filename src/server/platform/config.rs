@@ -46,6 +46,10 @@ const KEYS: &[(&str, &str)] = &[
     ),
     ("reauth_window_secs", "REAUTH_WINDOW_SECS"),
     ("max_signups_per_ip_per_hour", "MAX_SIGNUPS_PER_IP_PER_HOUR"),
+    (
+        "max_anonymous_sessions_per_ip",
+        "MAX_ANONYMOUS_SESSIONS_PER_IP",
+    ),
     ("password_hash_queue", "PASSWORD_HASH_QUEUE"),
     ("smtp_url", "SMTP_URL"),
     ("mail_from", "MAIL_FROM"),
@@ -136,6 +140,10 @@ pub struct Settings {
     pub reauth_window_secs: u64,
     /// Sign-ups allowed from one address (one /64 for IPv6) per hour.
     pub max_signups_per_ip_per_hour: u64,
+    /// Sessions that visitors who are not signed in may have stored from one address (one /64
+    /// for IPv6) per ten minutes, for a passkey sign-in's challenge or a Google nonce
+    /// (`MAX_ANONYMOUS_SESSIONS_PER_IP`; default 100): nobody can fill the session store.
+    pub max_anonymous_sessions_per_ip: u64,
     /// Password hashes that may wait for a hashing thread; beyond that, sign-in and sign-up
     /// answer 503 at once.
     pub password_hash_queue: usize,
@@ -200,6 +208,7 @@ impl Default for Settings {
             auth_check_cache_secs: 20,
             reauth_window_secs: 10 * 60,
             max_signups_per_ip_per_hour: 20,
+            max_anonymous_sessions_per_ip: 100,
             password_hash_queue: 32,
             smtp_url: None,
             mail_from: "Gatehouse <no-reply@localhost>".into(),
@@ -337,6 +346,9 @@ impl Settings {
         }
         if self.reauth_window_secs == 0 {
             return bad("reauth_window_secs", "must be at least 1 second");
+        }
+        if self.max_anonymous_sessions_per_ip == 0 {
+            return bad("max_anonymous_sessions_per_ip", "must be at least 1");
         }
         if self.max_signups_per_ip_per_hour == 0 {
             return bad("max_signups_per_ip_per_hour", "must be at least 1");

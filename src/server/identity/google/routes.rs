@@ -20,8 +20,9 @@ use crate::{
 pub async fn issue_nonce(
     State(state): State<AppState>,
     NoApi(session): NoApi<Session>,
+    client: ClientInfo,
 ) -> Result<Json<GoogleNonce>, AppError> {
-    let nonce = service::issue_nonce(&state, &session).await?;
+    let nonce = service::issue_nonce(&state, &session, &client).await?;
     Ok(Json(GoogleNonce { nonce }))
 }
 

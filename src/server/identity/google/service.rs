@@ -43,8 +43,13 @@ fn verifier(state: &AppState) -> Result<&GoogleVerifier, AppError> {
 
 /// A fresh nonce bound to this browser's session (G4). An anonymous session made only for it
 /// lives [`NONCE_LIFETIME`].
-pub async fn issue_nonce(state: &AppState, session: &Session) -> Result<String, AppError> {
+pub async fn issue_nonce(
+    state: &AppState,
+    session: &Session,
+    client: &ClientInfo,
+) -> Result<String, AppError> {
     verifier(state)?;
+    sign_in::admit_anonymous(state, session, client).await?;
     let nonce = hex::encode(rand::random::<[u8; 16]>());
     if sessions::auth_of(session).await?.is_none() {
         session.set_expiry(Some(Expiry::OnInactivity(

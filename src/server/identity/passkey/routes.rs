@@ -27,8 +27,11 @@ use crate::{
 pub async fn sign_in_options(
     State(state): State<AppState>,
     NoApi(session): NoApi<Session>,
+    client: ClientInfo,
 ) -> Result<Json<PasskeyOptions>, AppError> {
-    Ok(Json(service::sign_in_options(&state, &session).await?))
+    Ok(Json(
+        service::sign_in_options(&state, &session, &client).await?,
+    ))
 }
 
 /// `POST /api/auth/passkey`: signs in with the browser's answer; 200 with the user.

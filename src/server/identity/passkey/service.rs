@@ -105,8 +105,10 @@ fn options(public_key: impl serde::Serialize) -> Result<PasskeyOptions, AppError
 pub async fn sign_in_options(
     state: &AppState,
     session: &Session,
+    client: &ClientInfo,
 ) -> Result<PasskeyOptions, AppError> {
     let rp = relying_party(state)?;
+    sign_in::admit_anonymous(state, session, client).await?;
     let (request, held) = rp
         .webauthn
         .start_discoverable_authentication()

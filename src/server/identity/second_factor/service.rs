@@ -257,14 +257,6 @@ pub async fn sign_in(
         pending::end(session).await?;
         return Err(AppError::unauthenticated());
     };
-    // The password was reset or changed (or the Google link or the address) while the sign-in
-    // waited: whoever proved the old one has to start over.
-    if held.stamp != user.credentials_stamp() {
-        pending::end(session).await?;
-        return Err(AppError::Unauthenticated {
-            message: "Your sign-in details changed meanwhile. Sign in again.".into(),
-        });
-    }
     // Disabled while the sign-in waited: refused before any code is spent.
     if user.disabled {
         pending::end(session).await?;
@@ -277,6 +269,14 @@ pub async fn sign_in(
         )
         .await;
         return Err(account_disabled());
+    }
+    // The password was reset or changed (or any credential event happened) while the sign-in
+    // waited: whoever proved the old one has to start over.
+    if held.stamp != user.credentials_stamp() {
+        pending::end(session).await?;
+        return Err(AppError::Unauthenticated {
+            message: "Your sign-in details changed meanwhile. Sign in again.".into(),
+        });
     }
     // The owner's usual browser has its own code budget (SECURITY C6).
     let device = trusted_device(state, client, &user);

@@ -57,6 +57,19 @@ impl<S: SessionStore> HashedStore<S> {
         Id(i128::from_le_bytes(first))
     }
 
+    /// The id under which the stand-in of a rotated session with cookie id `id` is kept: never
+    /// the session's own storage id, so a save (which writes only over a live record) that a
+    /// request in flight makes with the old id finds nothing to write over (SECURITY C7).
+    fn stand_in_id(&self, id: &Id) -> Id {
+        let mut mac = (*self.mac).clone();
+        mac.update(b"rotated:");
+        mac.update(&id.0.to_le_bytes());
+        let digest = mac.finalize().into_bytes();
+        let mut first = [0u8; 16];
+        first.copy_from_slice(&digest[..16]);
+        Id(i128::from_le_bytes(first))
+    }
+
     /// The record as stored: under the hashed id, without the users epoch a load added.
     fn hashed(&self, record: &Record) -> Record {
         let mut data = record.data.clone();
@@ -91,9 +104,15 @@ impl HashedStore<super::Backend> {
     /// minute, requests still carrying the old cookie (sent in parallel with the one that
     /// rotated it) find a session that is signed in to nobody, rather than none at all, so
     /// their answers do not remove the cookie the browser now holds.
+    ///
+    /// The stand-in lives under its own storage id ([`stand_in_id`](Self::stand_in_id)): a
+    /// request that loaded the session before the rotation and saves it after finds no record
+    /// under the old id to write over, so the old id never comes back, outside the session
+    /// index where "sign out everywhere" could not reach it (SECURITY C7). A load of the old id
+    /// finds the stand-in.
     pub async fn mark_rotated(&self, id: &Id) -> StoreResult<()> {
         let stand_in = Record {
-            id: self.storage_id(id),
+            id: self.stand_in_id(id),
             data: [(ROTATED_KEY.to_owned(), serde_json::Value::Bool(true))].into(),
             expiry_date: time::OffsetDateTime::now_utc() + ROTATED_LIFETIME,
         };
@@ -123,14 +142,20 @@ impl<S: SessionStore + Clone> SessionStore for HashedStore<S> {
     }
 
     async fn load(&self, id: &Id) -> StoreResult<Option<Record>> {
-        Ok(self
-            .inner
-            .load(&self.storage_id(id))
-            .await?
-            .map(|mut record| {
-                record.id = *id;
-                record
-            }))
+        let found = match self.inner.load(&self.storage_id(id)).await? {
+            Some(record) => Some(record),
+            // An id that names no session may be one that was just rotated: its stand-in (one
+            // more read, only for ids the store does not know).
+            None => self
+                .inner
+                .load(&self.stand_in_id(id))
+                .await?
+                .filter(|record| record.data.contains_key(ROTATED_KEY)),
+        };
+        Ok(found.map(|mut record| {
+            record.id = *id;
+            record
+        }))
     }
 
     async fn delete(&self, id: &Id) -> StoreResult<()> {
