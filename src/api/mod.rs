@@ -74,6 +74,11 @@ pub async fn sign_in_with_google(body: &GoogleCredential) -> Result<SignInRespon
     call(GOOGLE_SIGN_IN, Some(body)).await
 }
 
+/// Options for confirming who the signed-in user is with one of their passkeys.
+pub async fn reauth_options() -> Result<PasskeyOptions, AppError> {
+    call(REAUTH_OPTIONS, None::<&()>).await
+}
+
 /// Confirms who the signed-in user is (step-up), so a sensitive action may go ahead.
 pub async fn reauthenticate(body: &ReauthRequest) -> Result<(), AppError> {
     call_empty(REAUTH, Some(body)).await

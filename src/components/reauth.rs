@@ -1,11 +1,11 @@
 //! The step-up prompt: when a sensitive action answers `reauth_required`, the page shows this in
-//! place, the user confirms who they are (the password, or Google for an account without
-//! one), and the page retries the action.
+//! place, the user confirms who they are (the password, Google for an account without one, or
+//! one of the account's passkeys), and the page retries the action.
 
 use leptos::prelude::*;
 
 use crate::{
-    auth::{google, use_auth},
+    auth::{google, passkey, use_auth},
     components::form::{Field, FormError, submitted_value},
     domain::ReauthRequest,
     error::AppError,
@@ -63,6 +63,7 @@ pub fn ReauthPrompt(#[prop(into)] on_confirmed: Callback<()>) -> impl IntoView {
             password: Some(submitted_value(&event, "password")),
             credential: None,
             code: None,
+            passkey: None,
         });
     };
     // An account without a password confirms with Google: a fresh nonce, Google's button.
@@ -84,6 +85,7 @@ pub fn ReauthPrompt(#[prop(into)] on_confirmed: Callback<()>) -> impl IntoView {
                     password: None,
                     credential: Some(credential),
                     code: None,
+                    passkey: None,
                 });
             };
             if let Err(message) =
@@ -93,6 +95,39 @@ pub fn ReauthPrompt(#[prop(into)] on_confirmed: Callback<()>) -> impl IntoView {
             }
         });
     });
+    // A passkey of this site, where the browser can use one (known once hydrated).
+    let passkeys_here = RwSignal::new(false);
+    Effect::new(move |_| {
+        let usable = auth
+            .passkey_rp_id()
+            .get()
+            .is_some_and(|rp_id| passkey::supported() && passkey::usable_for(&rp_id).is_ok());
+        passkeys_here.set(usable);
+    });
+    let with_passkey = move |_| {
+        pending.set(true);
+        leptos::task::spawn_local(async move {
+            let options = match auth.check(crate::api::reauth_options().await) {
+                Ok(options) => options,
+                Err(err) => {
+                    pending.set(false);
+                    return error.set(Some(err.message().to_owned()));
+                }
+            };
+            match passkey::sign_in(&options, false).await {
+                Ok(answer) => confirm(ReauthRequest {
+                    password: None,
+                    credential: None,
+                    code: None,
+                    passkey: Some(answer),
+                }),
+                Err(err) => {
+                    pending.set(false);
+                    error.set(err.message());
+                }
+            }
+        });
+    };
     view! {
         <section class="card reauth" role="region" aria-labelledby="reauth-title" data-testid="reauth">
             <h2 id="reauth-title">"Confirm it is you"</h2>
@@ -118,6 +153,12 @@ pub fn ReauthPrompt(#[prop(into)] on_confirmed: Callback<()>) -> impl IntoView {
                         {move || if pending.get() { "Confirming…" } else { "Confirm" }}
                     </button>
                 </form>
+            </Show>
+            <Show when=move || passkeys_here.get()>
+                <button class="passkey" type="button" data-testid="reauth-passkey"
+                    disabled=move || pending.get() on:click=with_passkey>
+                    "Confirm with a passkey"
+                </button>
             </Show>
         </section>
     }

@@ -58,9 +58,11 @@ pub struct ChangePasswordRequest {
     pub new_password: String,
 }
 
-/// `POST /api/auth/reauth`: confirm who you are with the password, or with a fresh Google ID
-/// token (issued for a nonce from `GET /api/auth/google/nonce`). Exactly one of the two; an
-/// account with two-factor sign-in also gives a current `code` from its authenticator app.
+/// `POST /api/auth/reauth`: confirm who you are with the password, a fresh Google ID token
+/// (issued for a nonce from `GET /api/auth/google/nonce`), or one of the account's passkeys
+/// (answering `POST /api/auth/reauth/options`). Exactly one of the three; an account with
+/// two-factor sign-in also gives a current `code` from its authenticator app, except with a
+/// passkey, which proves both factors.
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(schemars::JsonSchema))]
 pub struct ReauthRequest {
@@ -70,6 +72,10 @@ pub struct ReauthRequest {
     pub credential: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub code: Option<String>,
+    /// The browser's answer to `POST /api/auth/reauth/options`, as
+    /// `PublicKeyCredential.toJSON()` gives it: a passkey of this account.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub passkey: Option<serde_json::Value>,
 }
 
 /// `POST /api/auth/verify-email` and `POST /api/users/me/email/confirm`: the token from the

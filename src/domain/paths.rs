@@ -61,6 +61,7 @@ pub const LOG_OUT: Endpoint = Endpoint::new(Post, "/auth/logout");
 pub const GOOGLE_NONCE: Endpoint = Endpoint::new(Get, "/auth/google/nonce");
 pub const GOOGLE_SIGN_IN: Endpoint = Endpoint::new(Post, "/auth/google");
 pub const REAUTH: Endpoint = Endpoint::new(Post, "/auth/reauth");
+pub const REAUTH_OPTIONS: Endpoint = Endpoint::new(Post, "/auth/reauth/options");
 pub const VERIFY_EMAIL: Endpoint = Endpoint::new(Post, "/auth/verify-email");
 pub const RESEND_VERIFICATION: Endpoint = Endpoint::new(Post, "/auth/verify-email/resend");
 pub const REQUEST_PASSWORD_RESET: Endpoint = Endpoint::new(Post, "/auth/password-reset");

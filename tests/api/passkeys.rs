@@ -24,6 +24,7 @@ on_every_backend!(
     a_counter_that_goes_back_is_refused,
     passkeys_are_named_listed_and_removed_under_step_up,
     an_admin_reset_removes_passkeys,
+    a_passkey_confirms_who_you_are_for_a_sensitive_change,
 );
 
 pub const RP_ID: &str = "gatehouse.test";
@@ -636,4 +637,86 @@ async fn passkeys_need_a_domain() {
     )
     .await;
     assert_eq!(status, StatusCode::NOT_FOUND, "{body}");
+}
+
+/// Step-up with a passkey (issue 27, item 8): an old session confirms with one of the account's
+/// passkeys, which proves both factors, so a two-factor account gives no code; the options
+/// name only the account's passkeys; another account's passkey, a replayed answer and an
+/// answer with no options are refused (403, the session stays signed in); an account without a
+/// passkey gets 404.
+async fn a_passkey_confirms_who_you_are_for_a_sensitive_change(db: Database, sessions: Sessions) {
+    let app = TestApp::spawn_with(spawn(db, sessions)).await;
+    let owner = app.new_client();
+    let (cookie, _) = signed_up(&app, &owner).await;
+    let mut passkey = enrolled(&app, &owner).await;
+    crate::two_factor::enrol_on(&app, &owner).await;
+    let stranger = app.new_client();
+    signed_up(&app, &stranger).await;
+    let mut theirs = enrolled(&app, &stranger).await;
+
+    age_sign_in(&app, &cookie, 11 * 60).await;
+    let (status, body) = enrol_options(&app, &owner).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert_eq!(body["error"], "reauth_required");
+
+    // No options asked for yet: refused.
+    let (status, _) = reauth(
+        &app,
+        &owner,
+        passkey.get(&json!({"publicKey": {"challenge": "AAAA", "rpId": RP_ID}})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+
+    let options = reauth_options(&app, &owner).await;
+    let allowed = options["publicKey"]["allowCredentials"].as_array().unwrap();
+    assert_eq!(allowed.len(), 1, "{options}");
+    // Another account's passkey does not confirm this one.
+    let (status, body) = reauth(&app, &owner, theirs.get(&options)).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
+    assert_eq!(app.me_status(&owner).await, StatusCode::OK);
+
+    let options = reauth_options(&app, &owner).await;
+    let answer = passkey.get(&options);
+    let (status, body) = reauth(&app, &owner, answer.clone()).await;
+    assert_eq!(status, StatusCode::NO_CONTENT, "no code asked for: {body}");
+    let (status, body) = enrol_options(&app, &owner).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+
+    // The same answer again, even to fresh options: refused.
+    reauth_options(&app, &owner).await;
+    let (status, _) = reauth(&app, &owner, answer).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+
+    // Without a passkey: nothing to confirm with.
+    let plain = app.new_client();
+    app.sign_up(&plain).await;
+    let (status, _) = call(&app, &plain, Method::POST, "/api/auth/reauth/options", None).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (status, _) = call(
+        &app,
+        &app.new_client(),
+        Method::POST,
+        "/api/auth/reauth/options",
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+}
+
+async fn reauth_options(app: &TestApp, client: &reqwest::Client) -> Value {
+    let (status, options) = call(app, client, Method::POST, "/api/auth/reauth/options", None).await;
+    assert_eq!(status, StatusCode::OK, "{options}");
+    options
+}
+
+async fn reauth(app: &TestApp, client: &reqwest::Client, answer: Value) -> (StatusCode, Value) {
+    call(
+        app,
+        client,
+        Method::POST,
+        "/api/auth/reauth",
+        Some(json!({ "passkey": answer })),
+    )
+    .await
 }

@@ -223,6 +223,15 @@ pub fn routes() -> Routes {
             ),
         )
         .add(
+            REAUTH_OPTIONS,
+            passkeys::reauth_options,
+            about(
+                "Options for confirming who you are with a passkey (step-up)",
+                "auth",
+                &[401, 404],
+            ),
+        )
+        .add(
             PASSKEY_SIGN_IN_OPTIONS,
             passkeys::sign_in_options,
             about(

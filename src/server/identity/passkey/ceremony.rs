@@ -28,6 +28,7 @@ pub const LIFETIME: Duration = Duration::from_secs(5 * 60);
 
 const SIGN_IN: &str = "passkey_sign_in";
 const ENROLMENT: &str = "passkey_enrolment";
+const REAUTH: &str = "passkey_reauth";
 
 #[derive(Serialize, Deserialize)]
 struct Held<T> {
@@ -129,4 +130,17 @@ pub async fn take_enrolment(
             .await?
             .map(|held| (held.state, held.handle)),
     )
+}
+
+/// Holds a step-up of `user` with one of their passkeys, under their current security stamp.
+pub async fn hold_reauth(session: &Session, user: &User, state: SignIn) -> Result<(), AppError> {
+    let stamp = user.security_stamp.clone();
+    hold(session, REAUTH, state, Some(user.id), Vec::new(), stamp).await
+}
+
+/// Takes the held step-up, if it is `user`'s under their current security stamp.
+pub async fn take_reauth(session: &Session, user: &User) -> Result<Option<SignIn>, AppError> {
+    Ok(take(session, REAUTH, Some(user.id), &user.security_stamp)
+        .await?
+        .map(|held| held.state))
 }

@@ -34,6 +34,15 @@ pub async fn sign_in_options(
     ))
 }
 
+/// `POST /api/auth/reauth/options`: options for confirming who the signed-in user is with one
+/// of their passkeys (step-up), held in the session for five minutes.
+pub async fn reauth_options(
+    State(state): State<AppState>,
+    me: Authenticated,
+) -> Result<Json<PasskeyOptions>, AppError> {
+    Ok(Json(service::reauth_options(&state, &me).await?))
+}
+
 /// `POST /api/auth/passkey`: signs in with the browser's answer; 200 with the user.
 pub async fn sign_in(
     State(state): State<AppState>,

@@ -136,46 +136,73 @@ pub async fn sign_in(
             message: "The passkey request expired or was answered already. Try again.".into(),
         });
     };
-    let refused = |detail: &'static str, who: Option<String>| async move {
-        sign_in::refused(state, who.as_deref(), client, Method::Passkey, detail).await;
-        AppError::Unauthenticated {
-            message: "That passkey did not sign you in. Try again, or use another way.".into(),
+    let user = match verify(state, rp, &answer, held).await? {
+        Ok(user) => user,
+        Err((detail, who)) => {
+            sign_in::refused(state, who.as_deref(), client, Method::Passkey, detail).await;
+            return Err(AppError::Unauthenticated {
+                message: "That passkey did not sign you in. Try again, or use another way.".into(),
+            });
         }
     };
-    let Ok((handle, credential_id)) = rp.webauthn.identify_discoverable_authentication(&answer)
+    sign_in::complete(
+        state,
+        session,
+        user,
+        Method::Passkey,
+        Arrival::SignIn,
+        client,
+    )
+    .await
+}
+
+/// Why an answer was refused (for the audit trail), and whose passkey it claimed to be.
+type Refusal = (&'static str, Option<String>);
+
+/// Checks a passkey assertion against the ceremony `held` and takes it: the account it signs
+/// in, or why not. The credential must be registered here under the user handle it gives, pass
+/// webauthn-rs's checks with user verification, and be taken once (its counter and challenge,
+/// atomically).
+async fn verify(
+    state: &AppState,
+    rp: &RelyingParty,
+    answer: &PublicKeyCredential,
+    held: ceremony::SignIn,
+) -> Result<Result<User, Refusal>, AppError> {
+    let Ok((handle, credential_id)) = rp.webauthn.identify_discoverable_authentication(answer)
     else {
-        return Err(refused("passkey: no user handle", None).await);
+        return Ok(Err(("passkey: no user handle", None)));
     };
     let Some(mut stored) = passkeys::by_credential(&state.db, credential_id)
         .await
         .map_err(db_error)?
     else {
-        return Err(refused("passkey: unknown credential", None).await);
+        return Ok(Err(("passkey: unknown credential", None)));
     };
     let Some(user) = users::by_id(&state.db, stored.user_id)
         .await
         .map_err(db_error)?
     else {
-        return Err(refused("passkey: unknown credential", None).await);
+        return Ok(Err(("passkey: unknown credential", None)));
     };
     let who = Some(user.email.clone());
     if Uuid::from_slice(&stored.user_handle).ok() != Some(handle) {
-        return Err(refused("passkey: wrong user handle", who).await);
+        return Ok(Err(("passkey: wrong user handle", who)));
     }
     let result =
         match rp
             .webauthn
-            .finish_discoverable_authentication_v2(&answer, held, &stored.passkey)
+            .finish_discoverable_authentication_v2(answer, held, &stored.passkey)
         {
             Ok(result) if result.user_verified() => result,
-            Ok(_) => return Err(refused("passkey: no user verification", who).await),
+            Ok(_) => return Ok(Err(("passkey: no user verification", who))),
             Err(err) => {
-                tracing::info!(error = %err, "a passkey sign-in failed its checks");
-                return Err(refused("passkey: failed verification", who).await);
+                tracing::info!(error = %err, "a passkey assertion failed its checks");
+                return Ok(Err(("passkey: failed verification", who)));
             }
         };
     stored.passkey.update_credential(&result);
-    let challenge = challenge_of(&answer);
+    let challenge = challenge_of(answer);
     if !passkeys::take_sign_in(
         &state.db,
         stored.id,
@@ -186,17 +213,65 @@ pub async fn sign_in(
     .await
     .map_err(db_error)?
     {
-        return Err(refused("passkey: replayed or cloned", who).await);
+        return Ok(Err(("passkey: replayed or cloned", who)));
     }
-    sign_in::complete(
-        state,
-        session,
-        user,
-        Method::Passkey,
-        Arrival::SignIn,
-        client,
-    )
-    .await
+    Ok(Ok(user))
+}
+
+/// Options for confirming who the signed-in user is with one of their passkeys (step-up),
+/// held in the session for [`confirm`]; 404 when the account has none.
+pub async fn reauth_options(
+    state: &AppState,
+    me: &Authenticated,
+) -> Result<PasskeyOptions, AppError> {
+    let rp = relying_party(state)?;
+    let stored = passkeys::list(&state.db, me.user.id)
+        .await
+        .map_err(db_error)?;
+    if stored.is_empty() {
+        return Err(AppError::NotFound {
+            message: "This account has no passkey.".into(),
+        });
+    }
+    let (request, held) = rp
+        .webauthn
+        .start_discoverable_authentication()
+        .map_err(|err| internal("starting a passkey step-up", err))?;
+    ceremony::hold_reauth(&me.session, &me.user, held).await?;
+    let mut options = options(request.public_key)?;
+    // Only this account's passkeys answer.
+    let allowed: Vec<Value> = stored
+        .iter()
+        .map(|stored| serde_json::json!({"type": "public-key", "id": stored.passkey.cred_id()}))
+        .collect();
+    options.public_key["allowCredentials"] = allowed.into();
+    Ok(options)
+}
+
+/// Checks that the browser's answer to [`reauth_options`] comes from one of the signed-in
+/// user's passkeys, with user verification: a step-up. 403 otherwise (the session stays good).
+pub async fn confirm(
+    state: &AppState,
+    me: &Authenticated,
+    client: &ClientInfo,
+    answer: &Value,
+) -> Result<(), AppError> {
+    let rp = relying_party(state)?;
+    let answer: PublicKeyCredential = credential(answer)?;
+    let Some(held) = ceremony::take_reauth(&me.session, &me.user).await? else {
+        return Err(AppError::forbidden(
+            "The passkey request expired or was answered already. Try again.",
+        ));
+    };
+    let detail = match verify(state, rp, &answer, held).await? {
+        Ok(user) if user.id == me.user.id => return Ok(()),
+        Ok(_) => "passkey: another account's passkey",
+        Err((detail, _)) => detail,
+    };
+    sign_in::refused(state, Some(&me.user.email), client, Method::Passkey, detail).await;
+    Err(AppError::forbidden(
+        "That passkey is not one of this account's, or could not be checked.",
+    ))
 }
 
 /// The challenge an answer signed (its client data was checked against the held one).
