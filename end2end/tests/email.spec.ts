@@ -1,5 +1,5 @@
 import { test, expect, hydrated } from "./fixtures";
-import { linkIn, mailTo, password, uniqueEmail } from "./helpers";
+import { linkIn, mailTo, password, uniqueEmail, verifyEmail } from "./helpers";
 
 // Mail journeys against a real SMTP catcher: e2e.sh starts maildev (SMTP 1025, HTTP API 1080)
 // and points the app's smtp_url at it; these tests read the links from maildev's API (helpers.ts).
@@ -61,6 +61,9 @@ test.describe("without JavaScript", () => {
 test("forgot password: the mail, a new password, every old session gone", async ({ page, request, playwright, baseURL }) => {
   const email = uniqueEmail();
   expect((await request.post("/api/auth/signup", { data: { email, password, name: "Forgetful" } })).status()).toBe(201);
+  // An owner who proved the address: the reset is a plain one (a never-verified account's is a
+  // claim, and its notice says so).
+  await verifyEmail(request, email);
   const phone = await playwright.request.newContext({ baseURL });
   expect((await phone.post("/api/auth/login", { data: { email, password } })).status()).toBe(200);
 
