@@ -155,10 +155,12 @@ pub fn ReauthPrompt(#[prop(into)] on_confirmed: Callback<()>) -> impl IntoView {
                 </form>
             </Show>
             <Show when=move || passkeys_here.get()>
-                <button class="passkey" type="button" data-testid="reauth-passkey"
-                    disabled=move || pending.get() on:click=with_passkey>
-                    "Confirm with a passkey"
-                </button>
+                <div class="passkey-sign-in">
+                    <button type="button" data-testid="reauth-passkey"
+                        disabled=move || pending.get() on:click=with_passkey>
+                        "Confirm with a passkey"
+                    </button>
+                </div>
             </Show>
         </section>
     }
